@@ -1,0 +1,28 @@
+# The two set-up commands of the README are `make run` and `make test`; each first
+# installs missing system packages (scripts/setup.sh).
+SWIFT ?= swift
+BIN := .build/release/ydnn
+
+.PHONY: setup build run test check-examples bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product ydnn
+
+# The main job: the quickstart recipe on the built-in synthetic data.
+run: build
+	$(BIN) run examples/quickstart.ydnn
+
+# Every test: unit tests, end-to-end tests against the release binary, the REPL
+# driven through a real terminal (tmux), and every recipe in examples/.
+test: build
+	YDNN_BIN=$(CURDIR)/$(BIN) $(SWIFT) test
+	bash scripts/run-examples.sh $(BIN)
+
+bench: build
+	bash benchmarks/run.sh
+
+clean:
+	rm -rf .build
