@@ -28,7 +28,7 @@ let package = Package(
         // The language: lexer, parser, AST, checker, interpreter, command registry.
         .target(name: "YDNNScript", dependencies: ["YDNN"], swiftSettings: fast),
         // The line editor: libedit, history, completion, continuation. Knows nothing of the language.
-        .target(name: "YDNNRepl", dependencies: ["CEditLine"], swiftSettings: fast),
+        .target(name: "YDNNRepl", dependencies: ["YDNN", "CEditLine"], swiftSettings: fast),
         // The executable: `ydnn run FILE`, `ydnn check FILE`, `ydnn` (REPL).
         .executableTarget(
             name: "ydnn",
@@ -38,6 +38,8 @@ let package = Package(
             ],
             swiftSettings: fast
         ),
+
+        .executableTarget(name: "ydnn-bench", dependencies: ["YDNN"], path: "benchmarks/Sources/ydnn-bench", swiftSettings: fast),
 
         .testTarget(name: "YDNNTests", dependencies: ["YDNN"]),
         .testTarget(name: "YDNNScriptTests", dependencies: ["YDNNScript"]),
