@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where a session's output goes: stdout and stderr for the CLI and REPL, a
+/// buffer in tests (and, later, the notebook report).
+public final class Console {
+    public let isTerminal: Bool
+    private let writeOut: (String) -> Void
+    private let writeErr: (String) -> Void
+
+    public init(isTerminal: Bool, out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.isTerminal = isTerminal; self.writeOut = out; self.writeErr = err
+    }
+
+    /// stdout/stderr; a terminal when stdout is one.
+    public static func standard() -> Console {
+        Console(isTerminal: isatty(1) == 1,
+                out: { s in fputs(s, stdout); fflush(stdout) },
+                err: { s in fputs(s, stderr); fflush(stderr) })
+    }
+
+    /// Collects everything in memory (tests).
+    public static func capture() -> (Console, () -> (out: String, err: String)) {
+        final class Buffer { var out = "", err = "" }
+        let b = Buffer()
+        return (Console(isTerminal: false, out: { b.out += $0 }, err: { b.err += $0 }), { (b.out, b.err) })
+    }
+
+    /// A line of results.
+    public func print(_ line: String) { writeOut(line + "\n") }
+    /// Errors and warnings.
+    public func error(_ text: String) { writeErr(text.hasSuffix("\n") ? text : text + "\n") }
+    /// Raw text (progress bars redraw with \r).
+    public func write(_ text: String) { writeOut(text) }
+}

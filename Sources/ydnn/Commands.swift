@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import YDNN
+import YDNNRepl
+import YDNNScript
+
+let ydnnVersion = "0.1.0"
+
+struct Ydnn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ydnn",
+        abstract: "Scripted experiments with the YouTube DNN candidate-generation model.",
+        discussion: """
+        With no command, ydnn starts the REPL on a terminal, or reads statements from
+        standard input (ydnn < recipe.ydnn). 'ydnn help' lists the language's commands.
+        """,
+        version: ydnnVersion,
+        subcommands: [Run.self, Check.self]
+    )
+
+    mutating func run() throws {
+        let interpreter = Interpreter()
+        Interrupt.installHandler()
+        let status = startRepl(interpreter)
+        throw ExitCode(status)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a recipe and print its results.")
+
+    @Argument(help: "The recipe (.ydnn file).")
+    var file: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe's 'let NAME = ...' default.", valueName: "name=value"))
+    var assignments: [String] = []
+
+    mutating func run() throws {
+        let interpreter = Interpreter()
+        try prepare(interpreter, file: file, assignments: assignments)
+        Interrupt.installHandler()
+        do {
+            try interpreter.run(path: file)
+        } catch is Interrupted {
+            interpreter.report(Interrupted())
+            throw ExitCode(130)
+        } catch {
+            interpreter.report(error)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check recipes without running them; report every error.")
+
+    @Argument(help: "The recipes (.ydnn files).")
+    var files: [String]
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("As for 'run'.", valueName: "name=value"))
+    var assignments: [String] = []
+
+    mutating func run() throws {
+        var failed = false
+        for file in files {
+            let interpreter = Interpreter()
+            try prepare(interpreter, file: file, assignments: assignments)
+            let errors = interpreter.check(path: file)
+            if errors.isEmpty {
+                print("\(file): ok")
+            } else {
+                interpreter.report(Diagnostics(errors))
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Usage checks shared by run and check: the file exists, `--set` names a `let`.
+func prepare(_ interpreter: Interpreter, file: String, assignments: [String]) throws {
+    guard FileManager.default.fileExists(atPath: file) else {
+        throw ValidationError("no such file: \(file)")
+    }
+    var overrides: [String: Value] = [:]
+    for a in assignments {
+        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+            throw ValidationError("--set expects name=value, got '\(a)'")
+        }
+        overrides[String(a[..<eq])] = parseOverride(String(a[a.index(after: eq)...]))
+    }
+    if !overrides.isEmpty {
+        let names = interpreter.letNames(path: file)
+        for name in overrides.keys.sorted() where !names.contains(name) {
+            let hint = closestMatch(to: name, in: Array(names)).map { "; did you mean '\($0)'?" } ?? ""
+            throw ValidationError("--set \(name): \(file) has no 'let \(name) = ...'\(hint)")
+        }
+    }
+    interpreter.overrides = overrides
+}
+
+/// A `--set` value is read as a ydnn literal (5, 1e-3, adam, [1, 2], "text");
+/// anything else, such as a bare path, is taken as text.
+func parseOverride(_ text: String) -> Value {
+    let file = SourceFile(name: "--set", text: text)
+    let (statements, errors) = Parser.parse(SourceFile(name: "--set", text: "let _v = " + text), commandNames: [])
+    _ = file
+    if errors.isEmpty, statements.count == 1, case .binding(_, _, .expression(let e), _) = statements[0] {
+        let interpreter = Interpreter(console: Console.capture().0)
+        if interpreter.run(source: "let _v = " + text), let v = interpreter.variables["_v"] { return v }
+        _ = e
+    }
+    return .string(text)
+}

@@ -1,0 +1,49 @@
+import Foundation
+import YDNNRepl
+import YDNNScript
+
+/// Adapts an interpreter session to the line editor's `ReplEngine`.
+final class SessionEngine: ReplEngine {
+    let interpreter: Interpreter
+    let meta: MetaCommands
+    let completer: Completer
+    private(set) var failures = 0
+
+    init(_ interpreter: Interpreter) {
+        self.interpreter = interpreter
+        self.meta = MetaCommands(interpreter: interpreter)
+        self.completer = Completer(interpreter: interpreter)
+    }
+
+    func needsContinuation(_ source: String) -> Bool { isIncomplete(source) }
+
+    func run(_ source: String) -> ReplAction {
+        let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return .continue }
+        let ok = trimmed.hasPrefix(":") ? meta.run(trimmed) : interpreter.run(source: source)
+        if !ok { failures += 1 }
+        return .continue
+    }
+
+    func completions(line: String, cursor: Int, pending: String) -> [String] {
+        if line.hasPrefix(":") && !line.contains(" ") {
+            return MetaCommands.all.map(\.name).filter { $0.hasPrefix(line) }
+        }
+        return completer.completions(line: line, cursor: cursor)
+    }
+}
+
+/// The REPL on a terminal; statements from stdin otherwise. Returns the exit status
+/// (1 when input from a pipe had errors, so `ydnn < recipe.ydnn` fails like `run`).
+func startRepl(_ interpreter: Interpreter) -> Int32 {
+    let engine = SessionEngine(interpreter)
+    var pending = ""
+    while let line = readLine(strippingNewline: false) {
+        pending += line
+        if engine.needsContinuation(pending) { continue }
+        _ = engine.run(pending)
+        pending = ""
+    }
+    if !pending.isEmpty { _ = engine.run(pending) }
+    return engine.failures > 0 ? 1 : 0
+}
