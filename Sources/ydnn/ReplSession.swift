@@ -8,8 +8,14 @@ final class SessionEngine: ReplEngine {
     let meta: MetaCommands
     let completer: Completer
     private(set) var failures = 0
+    /// Piped input keeps real line numbers in errors; typed input counts from 1 per entry.
+    let name: String
+    let numbersLines: Bool
+    private var linesSeen = 0
 
-    init(_ interpreter: Interpreter) {
+    init(_ interpreter: Interpreter, piped: Bool) {
+        self.name = piped ? "<stdin>" : "<repl>"
+        self.numbersLines = piped
         self.interpreter = interpreter
         self.meta = MetaCommands(interpreter: interpreter)
         self.completer = Completer(interpreter: interpreter)
@@ -18,9 +24,11 @@ final class SessionEngine: ReplEngine {
     func needsContinuation(_ source: String) -> Bool { isIncomplete(source) }
 
     func run(_ source: String) -> ReplAction {
+        let firstLine = numbersLines ? linesSeen + 1 : 1
+        linesSeen += max(1, source.split(separator: "\n", omittingEmptySubsequences: false).count - (source.hasSuffix("\n") ? 1 : 0))
         let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return .continue }
-        let ok = trimmed.hasPrefix(":") ? meta.run(trimmed) : interpreter.run(source: source)
+        let ok = trimmed.hasPrefix(":") ? meta.run(trimmed) : interpreter.run(source: source, name: name, firstLine: firstLine)
         if !ok { failures += 1 }
         return .continue
     }
@@ -36,7 +44,7 @@ final class SessionEngine: ReplEngine {
 /// The REPL on a terminal; statements from stdin otherwise. Returns the exit status
 /// (1 when input from a pipe had errors, so `ydnn < recipe.ydnn` fails like `run`).
 func startRepl(_ interpreter: Interpreter) -> Int32 {
-    let engine = SessionEngine(interpreter)
+    let engine = SessionEngine(interpreter, piped: true)
     var pending = ""
     while let line = readLine(strippingNewline: false) {
         pending += line

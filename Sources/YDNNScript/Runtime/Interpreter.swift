@@ -45,14 +45,18 @@ public final class Interpreter {
     private func checkFile(_ path: String) -> (statements: [Statement], diagnostics: [Diagnostic]) {
         let absolute = sources.resolve(path, relativeTo: SourceFile(name: "", text: ""))
         do {
-            let (_, statements) = try sources.load(absolute)
+            let parsed = try sources.load(absolute)
             var checker = Checker(registry: registry, sources: sources, overrides: overrides,
                                   env: variables.mapValues { Optional($0) })
             checker.fileStack = [absolute]
-            checker.check(statements)
-            return (statements, checker.diagnostics)
-        } catch let d as Diagnostics {
-            return ([], d.items)
+            parsed.syntaxErrors.forEach { checker.report($0) }
+            checker.check(parsed.statements)
+            let sorted = checker.diagnostics.enumerated().sorted { a, b in
+                // Errors in this file by position; errors inside includes where the include is.
+                func key(_ d: Diagnostic) -> Int { (d.includedFrom.first ?? d.span).start }
+                return (key(a.element), a.offset) < (key(b.element), b.offset)
+            }.map(\.element)
+            return (parsed.statements, sorted)
         } catch {
             let file = SourceFile(name: path, text: "")
             return ([], [Diagnostic("\(error.localizedDescription)", at: Span(file: file, start: 0, end: 0))])
@@ -62,10 +66,10 @@ public final class Interpreter {
     /// The names a script binds with `let` (so `--set` can be validated).
     public func letNames(path: String) -> Set<String> {
         let absolute = sources.resolve(path, relativeTo: SourceFile(name: "", text: ""))
-        guard let (_, statements) = try? sources.load(absolute) else { return [] }
+        guard let parsed = try? sources.load(absolute) else { return [] }
         var checker = Checker(registry: registry, sources: sources, overrides: overrides,
                               env: variables.mapValues { Optional($0) })
-        checker.check(statements)
+        checker.check(parsed.statements)
         return checker.letNames
     }
 
@@ -85,8 +89,8 @@ public final class Interpreter {
     /// Runs text typed at the REPL (or piped in): parse, check, run. Errors are
     /// printed; the session keeps everything that ran before the error.
     @discardableResult
-    public func run(source: String, name: String = "<repl>") -> Bool {
-        let file = SourceFile(name: name, text: source)
+    public func run(source: String, name: String = "<repl>", firstLine: Int = 1) -> Bool {
+        let file = SourceFile(name: name, text: source, firstLine: firstLine)
         let (statements, syntaxErrors) = Parser.parse(file, commandNames: Set(registry.names))
         var checker = Checker(registry: registry, sources: sources, overrides: [:],
                               env: variables.mapValues { Optional($0) })
@@ -169,7 +173,7 @@ public final class Interpreter {
                 throw Diagnostic("include cycle: \(chain)", at: span)
             }
             let statements: [Statement]
-            do { statements = try sources.load(resolved).1 } catch let d as Diagnostics { throw d } catch {
+            do { statements = try sources.load(resolved).statements } catch {
                 throw Diagnostic("cannot include '\(path)': \(error.localizedDescription)", at: pathExpr.span)
             }
             fileStack.append(resolved)

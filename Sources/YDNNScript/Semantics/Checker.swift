@@ -87,19 +87,13 @@ struct Checker {
                 return
             }
             do {
-                let (file, statements) = try sources.load(resolved)
+                let parsed = try sources.load(resolved)
                 fileStack.append(resolved)
                 includeSites.append(span)
-                check(statements)
+                parsed.syntaxErrors.forEach { report($0) }
+                check(parsed.statements)
                 includeSites.removeLast()
                 fileStack.removeLast()
-                _ = file
-            } catch let d as Diagnostics {
-                for item in d.items {
-                    var item = item
-                    item.includedFrom = includeSites + [span]
-                    diagnostics.append(item)
-                }
             } catch {
                 report(Diagnostic("cannot include '\(path)': \(error.localizedDescription)", at: pathExpr.span))
             }
@@ -125,7 +119,7 @@ struct Checker {
 /// Reads and parses script files (includes), caching each by absolute path.
 final class SourceLoader {
     let commandNames: Set<String>
-    private var cache: [String: (SourceFile, [Statement])] = [:]
+    private var cache: [String: ParsedFile] = [:]
 
     init(commandNames: Set<String>) { self.commandNames = commandNames }
 
@@ -137,19 +131,27 @@ final class SourceLoader {
         return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
     }
 
-    /// Parses a file; throws `Diagnostics` for syntax errors, `ScriptIOError` if unreadable.
-    func load(_ absolutePath: String) throws -> (SourceFile, [Statement]) {
+    struct ParsedFile {
+        let file: SourceFile
+        /// The statements that parsed; those with syntax errors are left out.
+        let statements: [Statement]
+        let syntaxErrors: [Diagnostic]
+    }
+
+    /// Reads and parses a file; throws `ScriptIOError` if it cannot be read.
+    func load(_ absolutePath: String) throws -> ParsedFile {
         if let hit = cache[absolutePath] { return hit }
         guard let data = FileManager.default.contents(atPath: absolutePath) else {
+            let shown = Self.displayName(absolutePath)
             throw ScriptIOError(message: FileManager.default.fileExists(atPath: absolutePath)
-                                ? "cannot read \(absolutePath)" : "no such file: \(absolutePath)")
+                                ? "cannot read \(shown)" : "no such file: \(shown)")
         }
         let name = Self.displayName(absolutePath)
         let file = SourceFile(name: name, text: String(decoding: data, as: UTF8.self), path: absolutePath)
         let (statements, errors) = Parser.parse(file, commandNames: commandNames)
-        if !errors.isEmpty { throw Diagnostics(errors) }
-        cache[absolutePath] = (file, statements)
-        return (file, statements)
+        let parsed = ParsedFile(file: file, statements: statements, syntaxErrors: errors)
+        cache[absolutePath] = parsed
+        return parsed
     }
 
     /// Paths under the working directory are shown relative to it, like compilers do.

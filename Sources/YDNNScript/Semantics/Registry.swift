@@ -80,7 +80,9 @@ extension CommandRegistry {
             switch param.type.coerce(v) {
             case .success(let c): return .some(c)
             case .failure(let e):
-                errors.append(Diagnostic("invalid value for '\(param.name)': \(e.message)", at: expr.span))
+                let isPositional = spec.positionals.contains { $0.name == param.name } || spec.rest?.name == param.name
+                let label = isPositional ? param.name.uppercased() : "'\(param.name)'"
+                errors.append(Diagnostic("invalid value for \(label): \(e.message)", at: expr.span))
                 return nil
             }
         }

@@ -34,7 +34,7 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         // The caret line copies tabs from the source so it lines up in any terminal.
         let lead = source.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.joined()
         let (endLine, endColumn) = file.location(of: max(span.start, span.end - 1))
-        let width = endLine == line ? max(1, endColumn - column + 1) : 1
+        let width = endLine == line ? max(1, min(endColumn, source.count + 1) - column + 1) : max(1, source.count - column + 1)
         out += lead + "^" + String(repeating: "~", count: width - 1)
         if let help { out += "\nhelp: \(help)" }
         return out

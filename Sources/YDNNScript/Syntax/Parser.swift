@@ -45,8 +45,11 @@ public struct Parser {
     }
 
     /// Skips to the end of the current statement (a newline or `;` outside brackets,
-    /// or a `}` that closes the enclosing block).
-    mutating func recover() {
+    /// or a `}` that closes the enclosing block). When the statement that failed
+    /// already ran onto a new line (an unclosed `[`), that line starts afresh.
+    mutating func recover(from start: Int) {
+        if index > start, tokens[index - 1].kind == .newline { return }
+        if index == start, current.kind != .end, !current.isStatementEnd { _ = advance() }
         var depth = 0
         while true {
             switch current.kind {
@@ -78,13 +81,14 @@ public struct Parser {
             default: break
             }
             let errorsBefore = diagnostics.count
+            let start = index
             if let s = parseStatement() { statements.append(s) }
             if diagnostics.count > errorsBefore {
-                recover()
+                recover(from: start)
             } else if !current.isStatementEnd {
                 error("expected the end of the statement, found \(current.display)", current.span,
                       help: "put each statement on its own line or separate them with ';'")
-                recover()
+                recover(from: start)
             }
         }
     }
@@ -228,7 +232,11 @@ public struct Parser {
     mutating func parseList() -> Expr? {
         let open = advance()
         var items: [Expr] = []
-        func skipListNewlines(_ p: inout Parser) { while p.current.kind == .newline { _ = p.advance() } }
+        var sawNewline = false
+        func skipListNewlines(_ p: inout Parser) {
+            sawNewline = false
+            while p.current.kind == .newline { _ = p.advance(); sawNewline = true }
+        }
         skipListNewlines(&self)
         while current.kind != .rightBracket {
             if current.kind == .end || current.kind == .rightBrace || current.kind == .semicolon {
@@ -241,6 +249,12 @@ public struct Parser {
             if current.kind == .comma {
                 _ = advance()
                 skipListNewlines(&self)
+            } else if current.kind == .rightBracket {
+                continue
+            } else if current.kind == .end || current.kind == .rightBrace || sawNewline {
+                // A new line that does not go on with the list: the ']' was forgotten.
+                error("unclosed '['", open.span, help: "add a matching ']'")
+                return nil
             } else if current.kind != .rightBracket {
                 error("expected ',' or ']' in the list, found \(current.display)", current.span)
                 return nil

@@ -4,13 +4,17 @@ public final class SourceFile: Sendable {
     /// Absolute path when the source came from a file (includes resolve against it).
     public let path: String?
     public let text: String
+    /// Line number of the text's first line (input piped to the REPL arrives a
+    /// statement at a time; errors still name the line of the whole input).
+    public let firstLine: Int
     let bytes: [UInt8]
     private let lineStarts: [Int]
 
-    public init(name: String, text: String, path: String? = nil) {
+    public init(name: String, text: String, path: String? = nil, firstLine: Int = 1) {
         self.name = name
         self.path = path
         self.text = text
+        self.firstLine = firstLine
         self.bytes = Array(text.utf8)
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
@@ -27,11 +31,12 @@ public final class SourceFile: Sendable {
         let start = lineStarts[lo]
         let prefix = bytes[start ..< min(offset, bytes.count)]
         let column = String(decoding: prefix, as: UTF8.self).count + 1
-        return (lo + 1, column)
+        return (lo + firstLine, column)
     }
 
     /// The text of a 1-based line, without its newline.
     public func lineText(_ line: Int) -> String {
+        let line = line - firstLine + 1
         guard line >= 1, line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count

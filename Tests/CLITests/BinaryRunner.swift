@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// Runs the real `ydnn` binary: $YDNN_BIN (the release build, as `make test` sets
+/// it), else the debug build beside the tests.
+enum Ydnn {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var path: String? {
+        if let p = ProcessInfo.processInfo.environment["YDNN_BIN"], !p.isEmpty { return p }
+        let debug = root.appendingPathComponent(".build/debug/ydnn").path
+        return FileManager.default.isExecutableFile(atPath: debug) ? debug : nil
+    }
+
+    struct Result { let status: Int32; let out: String; let err: String }
+
+    /// Runs `ydnn args...` in `directory` (default: the repository root) with `input` on stdin.
+    static func run(_ args: [String], input: String = "", in directory: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        guard let path else {
+            XCTFail("no ydnn binary: build it (swift build) or set YDNN_BIN", file: file, line: line)
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        process.currentDirectoryURL = directory ?? root
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errBox.data = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                      err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
