@@ -18,8 +18,7 @@ run: build
 # Every test: unit tests, end-to-end tests against the release binary, the REPL
 # driven through a real terminal (tmux), and every recipe in examples/.
 test: build
-	YDNN_BIN=$(CURDIR)/$(BIN) $(SWIFT) test
-	bash scripts/run-examples.sh $(BIN)
+	bash scripts/test.sh
 
 bench: build
 	bash benchmarks/run.sh

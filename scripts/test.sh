@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test run (`make test`): unit and end-to-end tests against the release
+# binary, then every recipe in examples/. Ends with one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin="$PWD/.build/release/ydnn"
+log=$(mktemp)
+
+YDNN_BIN="$bin" swift test 2>&1 | tee "$log"
+test_status=${PIPESTATUS[0]}
+summary=$(grep -A1 "Test Suite 'All tests'" "$log" | grep -Eo "Executed [0-9]+ tests?, with [0-9]+ failures?" | tail -1)
+executed=$(echo "$summary" | grep -Eo "Executed [0-9]+" | grep -Eo "[0-9]+" || echo 0)
+failures=$(echo "$summary" | grep -Eo "with [0-9]+" | grep -Eo "[0-9]+" || echo 0)
+executed=${executed:-0}; failures=${failures:-0}
+if [ "$test_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+
+bash scripts/run-examples.sh "$bin" | tee "$log.examples"
+examples_status=${PIPESTATUS[0]}
+ex_passed=$(grep -c "^== ydnn run" "$log.examples")
+ex_failed=$(grep -c "^FAIL" "$log.examples")
+ex_passed=$((ex_passed - ex_failed))
+
+passed=$((executed - failures + ex_passed))
+failed=$((failures + ex_failed))
+rm -f "$log" "$log.examples"
+echo "tests: $passed passed, $failed failed"
+[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ]
