@@ -187,7 +187,7 @@ public final class Interpreter {
 
     func evaluate(_ expr: Expr) throws -> Value {
         var errors: [Diagnostic] = []
-        let v = YDNNScript.evaluate(expr, lookup: { self.variables[$0].map { .some($0) } }, errors: &errors)
+        let v = YDNNScript.evaluate(expr, lookup: { self.variables[$0].map { .some($0) } }, known: { Array(self.variables.keys) }, errors: &errors)
         if let first = errors.first { throw first }
         return v ?? .none
     }
@@ -195,7 +195,7 @@ public final class Interpreter {
     func run(_ command: CommandStatement) throws -> Value {
         var errors: [Diagnostic] = []
         let (bound, bindErrors) = registry.bind(command) { expr in
-            YDNNScript.evaluate(expr, lookup: { self.variables[$0].map { .some($0) } }, errors: &errors)
+            YDNNScript.evaluate(expr, lookup: { self.variables[$0].map { .some($0) } }, known: { Array(self.variables.keys) }, errors: &errors)
         }
         if let first = (errors + bindErrors).first { throw first }
         guard let bound, let handler = bound.spec.handler else {

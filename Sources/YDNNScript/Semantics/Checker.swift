@@ -32,7 +32,7 @@ struct Checker {
     mutating func value(of expr: Expr) -> Value? {
         var errors: [Diagnostic] = []
         let env = self.env
-        let v = evaluate(expr, lookup: { env[$0] }, errors: &errors)
+        let v = evaluate(expr, lookup: { env[$0] }, known: { Array(env.keys) }, errors: &errors)
         errors.forEach { report($0) }
         return v
     }
@@ -107,7 +107,7 @@ struct Checker {
         var errors: [Diagnostic] = []
         let env = self.env
         let (bound, bindErrors) = registry.bind(c) { expr in
-            evaluate(expr, lookup: { env[$0] }, errors: &errors)
+            evaluate(expr, lookup: { env[$0] }, known: { Array(env.keys) }, errors: &errors)
         }
         (errors + bindErrors).forEach { report($0) }
         if let block = c.block, bound != nil || registry[c.name] == nil {
