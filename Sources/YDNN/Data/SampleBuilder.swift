@@ -50,6 +50,8 @@ public struct SampleReport: Sendable, CustomStringConvertible {
     /// Test clicks on items outside the vocabulary (those users are not tested).
     public var unknownTestTargets = 0
     public var seconds = 0.0
+    /// Wall-clock seconds of each phase (context, candidates, shuffle, train, test, seen), for benchmarks.
+    public var phases: [(name: String, seconds: Double)] = []
 
     public var description: String {
         var s = "\(trainSamples) training samples from \(candidates) candidates"
@@ -105,7 +107,14 @@ extension SampleSet {
         if let c = options.capPerUser, c < 1 { throw DataError.invalidOption("cap per_user must be at least 1, got \(c)") }
         if let t = options.dampingThreshold, !(t > 0) { throw DataError.invalidOption("damping threshold must be > 0, got \(t)") }
         var report = SampleReport()
+        var tPhase = t0
+        func phase(_ name: String) {
+            let now = DispatchTimeShim.now()
+            report.phases.append((name, Double(now - tPhase) / 1e9))
+            tPhase = now
+        }
         let ctx = SampleContext(log: log, vocab: vocab, split: split, report: &report)
+        phase("context")
 
         // 1. Candidate samples per user in time order, damped and capped with a
         //    per-user random stream so the result does not depend on threading.
@@ -121,7 +130,14 @@ extension SampleSet {
         }
         let firstTarget: Int
         switch options.history { case .window: firstTarget = 0; case .recent: firstTarget = 1 }
-        var specs: [UInt64] = []
+        // Example age in whole units below the latest training click.
+        let ageStep: Int64 = log.hasTimestamps ? (options.exampleAge?.seconds ?? 1) : 1
+        var maxT = Int32.min
+        for u in 0..<log.numUsers where ctx.knownStart[u + 1] > ctx.knownStart[u] {
+            maxT = max(maxT, ctx.knownTimes[ctx.knownStart[u + 1] - 1])
+        }
+        var largestAge: Int32 = 0
+        var specs: [SampleContext.Spec] = []
         specs.reserveCapacity(ctx.knownItems.count)
         var chosen: [Int32] = []
         for u in 0..<log.numUsers {
@@ -147,10 +163,15 @@ extension SampleSet {
                 chosen.removeSubrange(cap...)
                 chosen.sort()
             }
-            for p in chosen { specs.append(UInt64(u) << 32 | UInt64(p)) }
+            for p in chosen {
+                let age = Int32((Int64(maxT) - Int64(ctx.knownTimes[s + Int(p)])) / ageStep)
+                largestAge = max(largestAge, age)
+                specs.append(ctx.spec(user: u, pos: Int(p), label: ctx.knownItems[s + Int(p)], age: age, options.history))
+            }
         }
+        phase("candidates")
 
-        // 2. Shuffle the (user, position) pairs, not the materialised samples.
+        // 2. Shuffle the sample descriptions, not the materialised samples.
         var shuffleRNG = RNG(seed: options.seed, stream: "shuffle")
         switch options.shuffle {
         case .none: break
@@ -163,61 +184,42 @@ extension SampleSet {
         case .buffer(let size):
             specs = bufferShuffle(specs, size: max(1, size), rng: &shuffleRNG)
         }
+        phase("shuffle")
 
-        // 3. Materialise.
-        var labels = [Int32](repeating: 0, count: specs.count)
-        var ages: [Float]? = nil
-        for (k, s) in specs.enumerated() {
-            labels[k] = ctx.knownItems[ctx.knownStart[Int(s >> 32)] + Int(s & 0xFFFF_FFFF)]
-        }
-        if let unit = options.exampleAge {
-            let step = log.hasTimestamps ? unit.seconds : 1
-            var maxT = Int32.min
-            for u in 0..<log.numUsers where ctx.knownStart[u + 1] > ctx.knownStart[u] {
-                maxT = max(maxT, ctx.knownTimes[ctx.knownStart[u + 1] - 1])
-            }
-            var raw = [Float](repeating: 0, count: specs.count)
-            var largest: Int64 = 0
-            for (k, s) in specs.enumerated() {
-                let t = ctx.knownTimes[ctx.knownStart[Int(s >> 32)] + Int(s & 0xFFFF_FFFF)]
-                let a = (Int64(maxT) - Int64(t)) / step
-                largest = max(largest, a)
-                raw[k] = Float(a)
-            }
-            if largest > 0 { let inv = 1 / Float(largest); for k in raw.indices { raw[k] *= inv } }
-            ages = raw
-        }
-        let train = try ctx.materialize(specs: specs, labels: labels, ages: ages, history: options.history)
+        // 3. Materialise. Ages are divided by the largest so they lie in [0, 1].
+        let ageScale: Float? = options.exampleAge == nil ? nil : (largestAge > 0 ? 1 / Float(largestAge) : 0)
+        let train = try ctx.materialize(specs: specs, ageScale: ageScale, history: options.history)
+        phase("train")
 
         // Test samples: the history a training sample would have one step past
-        // the user's last known training click.
-        var testSpecs: [UInt64] = [], testLabels: [Int32] = []
+        // the user's last known training click; age 0 (serving time).
+        var testSpecs: [SampleContext.Spec] = []
         for u in 0..<log.numUsers where split.testIndex[u] >= 0 {
             let click = log.userClickStart[u] + Int(split.testIndex[u])
             let label = vocab.items.idOfRaw[Int(log.clickItems[click])]
             if label == 0 { report.unknownTestTargets += 1; continue }
-            testSpecs.append(UInt64(u) << 32 | UInt64(ctx.knownStart[u + 1] - ctx.knownStart[u]))
-            testLabels.append(label)
+            testSpecs.append(ctx.spec(user: u, pos: ctx.knownStart[u + 1] - ctx.knownStart[u], label: label, age: 0, options.history))
         }
-        let test = try ctx.materialize(specs: testSpecs, labels: testLabels,
-                                       ages: ages == nil ? nil : [Float](repeating: 0, count: testSpecs.count),
-                                       history: options.history)
+        let test = try ctx.materialize(specs: testSpecs, ageScale: ageScale, history: options.history)
+        phase("test")
+        let seen = ctx.seenItems()
+        phase("seen")
         report.trainSamples = train.count
         report.testSamples = test.count
         report.seconds = DispatchTimeShim.seconds(since: t0)
         return SampleSet(train: train, test: test,
                          features: vocab.featureInfos(exampleAge: options.exampleAge != nil),
                          items: ItemCatalog(log: log, vocab: vocab), users: UserDirectory(log: log),
-                         itemCounts: ctx.itemCounts, seenItems: ctx.seenItems(), options: options, report: report)
+                         itemCounts: ctx.itemCounts, seenItems: seen, options: options, report: report)
     }
 }
 
 /// A tf.data-style shuffle buffer: fill `size` slots, then each new element swaps
 /// out a random slot; the rest drains in random order.
-func bufferShuffle(_ xs: [UInt64], size: Int, rng: inout RNG) -> [UInt64] {
-    var out: [UInt64] = []
+func bufferShuffle<T>(_ xs: [T], size: Int, rng: inout RNG) -> [T] {
+    var out: [T] = []
     out.reserveCapacity(xs.count)
-    var buf: [UInt64] = []
+    var buf: [T] = []
     buf.reserveCapacity(min(size, xs.count))
     for x in xs {
         if buf.count < size { buf.append(x); continue }
