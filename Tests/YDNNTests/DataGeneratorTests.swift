@@ -77,3 +77,56 @@ final class DataGeneratorTests: XCTestCase {
         XCTAssertThrowsError(try ClickLog.generate(o))
     }
 }
+
+final class DataPipelineTests: XCTestCase {
+    func testStagesAreCachedAndInvalidated() throws {
+        var p = DataPipeline()
+        XCTAssertThrowsError(try p.samples()) { XCTAssertTrue("\($0)".contains("no data loaded")) }
+        var g = GeneratorOptions()
+        g.users = 500; g.items = 400
+        p.setLog(try ClickLog.generate(g))
+        p.minCount = 5
+        p.sampleOptions.history = .window(5)
+        let a = try p.samples()
+        XCTAssertEqual(a.feature("items")?.vocabularySize, try p.vocabularies().items.size)
+        XCTAssertNil(a.train.dense["example_age"])
+        p.sampleOptions.exampleAge = .days
+        let b = try p.samples()
+        XCTAssertNotNil(b.train.dense["example_age"])
+        XCTAssertEqual(a.train.labels, b.train.labels, "same seed, same samples")
+        p.minCount = 1000
+        XCTAssertEqual(try p.vocabularies().items.size, 1)
+        XCTAssertThrowsError(try p.samples())
+        XCTAssertEqual(try p.stats().users, 500)
+    }
+
+    /// Example age has something to find: on held-out clicks, recent popularity
+    /// beats all-time popularity, because items' appeal decays after upload.
+    func testRecentPopularityBeatsAllTime() throws {
+        var g = GeneratorOptions()
+        g.users = 3000; g.items = 1000
+        let log = try ClickLog.generate(g)
+        let split = try Split(log: log, holdout: .last)
+        var allTime = [Int](repeating: 0, count: log.numItems), recent = allTime
+        let end = log.timeRange!.upperBound
+        for u in 0..<log.numUsers {
+            let s = log.userClickStart[u]
+            for k in s ..< s + Int(split.trainCount[u]) {
+                allTime[Int(log.clickItems[k])] += 1
+                if end - log.time(ofClick: k) < 14 * 86400 { recent[Int(log.clickItems[k])] += 1 }
+            }
+        }
+        func hitRate(_ counts: [Int]) -> Double {
+            let top = Set((0..<counts.count).sorted { counts[$0] > counts[$1] }.prefix(50))
+            var hits = 0, n = 0
+            for u in 0..<log.numUsers where split.testIndex[u] >= 0 {
+                let t = log.clickItems[log.userClickStart[u] + Int(split.testIndex[u])]
+                if top.contains(Int(t)) { hits += 1 }
+                n += 1
+            }
+            return Double(hits) / Double(n)
+        }
+        let hrAll = hitRate(allTime), hrRecent = hitRate(recent)
+        XCTAssertGreaterThan(hrRecent, hrAll + 0.02, "recent \(hrRecent) vs all-time \(hrAll)")
+    }
+}

@@ -106,6 +106,10 @@ extension SampleSet {
         if case .recent(let n) = options.history, n < 1 { throw DataError.invalidOption("history max must be at least 1, got \(n)") }
         if let c = options.capPerUser, c < 1 { throw DataError.invalidOption("cap per_user must be at least 1, got \(c)") }
         if let t = options.dampingThreshold, !(t > 0) { throw DataError.invalidOption("damping threshold must be > 0, got \(t)") }
+        if vocab.items.size <= 1 {
+            let most = vocab.items.counts[0] > 0 ? log.clickItems.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }.values.max() ?? 0 : 0
+            throw DataError.unusable("vocab min_count=\(vocab.minCount) keeps no items (the most clicked item has \(most) clicks; a value is kept when its count is above min_count)")
+        }
         var report = SampleReport()
         var tPhase = t0
         func phase(_ name: String) {
@@ -190,6 +194,9 @@ extension SampleSet {
         let ageScale: Float? = options.exampleAge == nil ? nil : (largestAge > 0 ? 1 / Float(largestAge) : 0)
         let train = try ctx.materialize(specs: specs, ageScale: ageScale, history: options.history)
         phase("train")
+        if train.count == 0 {
+            throw DataError.unusable("no training samples: \(report.candidates) candidates, \(report.droppedByDamping) damped, \(report.unknownClicks) clicks on items outside the vocabulary")
+        }
 
         // Test samples: the history a training sample would have one step past
         // the user's last known training click; age 0 (serving time).
