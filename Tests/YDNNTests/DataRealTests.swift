@@ -86,8 +86,15 @@ final class DataRealTests: XCTestCase {
             XCTAssertEqual(prefix, trainSeq[test.userKeys[Int32(u)]])
         }
 
-        // Paddle's default dictionary and window on the real file.
-        let vocab = Vocabularies(log: test)
+        // Counting training clicks only gives Paddle's dictionary of train.txt.
+        let vocab = Vocabularies(log: test, split: split)
+        let paddleDict = Vocabularies(log: train)
+        for (a, b) in zip(vocab.all, paddleDict.all) {
+            XCTAssertEqual(a.size, b.size, a.name)
+            let ka = Dictionary(uniqueKeysWithValues: (1..<a.size).map { (a.key(Int32($0)), a.counts[$0]) })
+            let kb = Dictionary(uniqueKeysWithValues: (1..<b.size).map { (b.key(Int32($0)), b.counts[$0]) })
+            XCTAssertEqual(ka, kb, a.name)
+        }
         XCTAssertEqual(vocab.minCount, 20)
         XCTAssertTrue(vocab.items.counts.dropFirst().allSatisfy { $0 > 20 })
         var o = SampleOptions()

@@ -70,6 +70,7 @@ enum ByteReader {
                 throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if got == 0 { break }
+            if Interrupt.isRequested { throw DataError.interrupted("reading \(path) stopped after \(totalBytes) bytes") }
             totalBytes += got
             let scanFrom = filled
             filled += got

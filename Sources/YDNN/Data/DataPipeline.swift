@@ -14,7 +14,7 @@ public struct DataPipeline: Sendable {
     public var negatives: NegativeDistribution = .frequency(power: 1)
 
     private var generation = 0
-    private var vocabCache: (generation: Int, minCount: Int, value: Vocabularies)?
+    private var vocabCache: (generation: Int, minCount: Int, holdout: Holdout, value: Vocabularies)?
     private var splitCache: (generation: Int, holdout: Holdout, value: Split)?
     private var samplesCache: (generation: Int, minCount: Int, holdout: Holdout, options: SampleOptions, value: SampleSet)?
 
@@ -34,11 +34,13 @@ public struct DataPipeline: Sendable {
         return log
     }
 
+    /// Counted over the training clicks of the current split (Paddle builds its
+    /// dictionary from train.txt), so it changes with `holdout` too.
     public mutating func vocabularies() throws -> Vocabularies {
         let log = try requireLog()
-        if let c = vocabCache, c.generation == generation, c.minCount == minCount { return c.value }
-        let v = Vocabularies(log: log, minCount: minCount)
-        vocabCache = (generation, minCount, v)
+        if let c = vocabCache, c.generation == generation, c.minCount == minCount, c.holdout == holdout { return c.value }
+        let v = Vocabularies(log: log, minCount: minCount, split: try split())
+        vocabCache = (generation, minCount, holdout, v)
         return v
     }
 

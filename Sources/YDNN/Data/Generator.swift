@@ -113,6 +113,7 @@ extension ClickLog {
         var times: [Double] = []
         var favourites: [Int] = [], favWeights: [Double] = []
         for u in 0..<o.users {
+            if u & 1023 == 0 && Interrupt.isRequested { throw DataError.interrupted("generate stopped after \(u) users") }
             let uid = b.user("U\(u + 1)")
             let p = Int(provinceDist.sample(&rng))
             b.setUser(uid, province: provinceIDs[p], city: cityIDs[p * o.citiesPerProvince + Int(cityDist.sample(&rng))],

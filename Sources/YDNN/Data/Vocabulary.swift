@@ -84,17 +84,24 @@ public struct Vocabularies: Sendable {
     /// Paddle's default `feat_appear_limit`.
     public static let defaultMinCount = 20
 
-    public init(log: ClickLog, minCount: Int = Vocabularies.defaultMinCount) {
+    /// Builds the dictionaries from `log`, counting only the training clicks of
+    /// `split` when one is given — as Paddle builds its dictionary from train.txt —
+    /// so held-out clicks do not decide which items are known.
+    public init(log: ClickLog, minCount: Int = Vocabularies.defaultMinCount, split: Split? = nil) {
         self.minCount = minCount
         var userCount = [Int](repeating: 0, count: log.numUsers)
-        for u in 0..<log.numUsers { userCount[u] = log.userClickStart[u + 1] - log.userClickStart[u] }
+        var itemCount = [Int](repeating: 0, count: log.numItems)
+        for u in 0..<log.numUsers {
+            let r = log.clicks(ofUser: u)
+            let n = split.map { Int($0.trainCount[u]) } ?? r.count
+            userCount[u] = n
+            for k in r.lowerBound ..< r.lowerBound + n { itemCount[Int(log.clickItems[k])] += 1 }
+        }
         func perUser(_ col: [Int32], _ n: Int) -> [Int] {
             var c = [Int](repeating: 0, count: n)
             for u in 0..<log.numUsers { c[Int(col[u])] += 1 }
             return c
         }
-        var itemCount = [Int](repeating: 0, count: log.numItems)
-        for i in log.clickItems { itemCount[Int(i)] += 1 }
         var catCount = [Int](repeating: 0, count: log.categories.count)
         var tagCount = [Int](repeating: 0, count: log.tags.count)
         for i in 0..<log.numItems where itemCount[i] > 0 {
