@@ -1,0 +1,71 @@
+/// The data state of one session, shaped after the commands that change it:
+/// `load`/`generate` set the log, `vocab`, `split`, `window`, `history`,
+/// `example_age`, `damping`, `cap`, `shuffle` and `negatives` set options, and
+/// `samples()` builds (and caches) what training and evaluation need. Each stage
+/// is rebuilt only when its inputs changed, so a REPL user can flip
+/// `example_age on` without reloading or re-splitting.
+public struct DataPipeline: Sendable {
+    public private(set) var log: ClickLog?
+    /// `vocab min_count=N` (Paddle's `feat_appear_limit`).
+    public var minCount = Vocabularies.defaultMinCount
+    public var holdout: Holdout = .last
+    public var sampleOptions = SampleOptions()
+    /// The noise distribution the losses draw negatives from (Paddle: frequency, power 1).
+    public var negatives: NegativeDistribution = .frequency(power: 1)
+
+    private var generation = 0
+    private var vocabCache: (generation: Int, minCount: Int, holdout: Holdout, value: Vocabularies)?
+    private var splitCache: (generation: Int, holdout: Holdout, value: Split)?
+    private var samplesCache: (generation: Int, minCount: Int, holdout: Holdout, options: SampleOptions, value: SampleSet)?
+
+    public init() {}
+
+    /// Replaces the click log; everything derived from the old one is dropped.
+    public mutating func setLog(_ log: ClickLog) {
+        self.log = log
+        generation += 1
+        vocabCache = nil; splitCache = nil; samplesCache = nil
+    }
+
+    public var hasData: Bool { log != nil }
+
+    private func requireLog() throws -> ClickLog {
+        guard let log else { throw DataError.unusable("no data loaded: use `load ...` or `generate ...` first") }
+        return log
+    }
+
+    /// Counted over the training clicks of the current split (Paddle builds its
+    /// dictionary from train.txt), so it changes with `holdout` too.
+    public mutating func vocabularies() throws -> Vocabularies {
+        let log = try requireLog()
+        if let c = vocabCache, c.generation == generation, c.minCount == minCount, c.holdout == holdout { return c.value }
+        let v = Vocabularies(log: log, minCount: minCount, split: try split())
+        vocabCache = (generation, minCount, holdout, v)
+        return v
+    }
+
+    public mutating func split() throws -> Split {
+        let log = try requireLog()
+        if let c = splitCache, c.generation == generation, c.holdout == holdout { return c.value }
+        let s = try Split(log: log, holdout: holdout)
+        splitCache = (generation, holdout, s)
+        return s
+    }
+
+    /// Training and test samples for the current settings.
+    public mutating func samples() throws -> SampleSet {
+        let log = try requireLog()
+        if let c = samplesCache, c.generation == generation, c.minCount == minCount,
+           c.holdout == holdout, c.options == sampleOptions { return c.value }
+        let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions)
+        samplesCache = (generation, minCount, holdout, sampleOptions, s)
+        return s
+    }
+
+    /// The sampler for `negatives`, over the current samples' item counts.
+    public mutating func negativeSampler() throws -> NegativeSampler {
+        try samples().negativeSampler(negatives)
+    }
+
+    public func stats() throws -> DataStats { DataStats(log: try requireLog()) }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+extension ClickLog {
+    /// Writes the log in the Paddle `youtube_recall` format, one line per user with
+    /// clicks in time order (users without clicks are left out). Separator bytes
+    /// inside values are replaced (`\t` `\n` → space; `;` `:` → `-`; `_` in tags
+    /// → `-`) so the file always reads back. Timestamps are not part of the format.
+    /// Returns the number of bytes written.
+    @discardableResult
+    public func writePaddle(to path: String) throws -> Int {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw DataError.unreadable(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+
+        func clean(_ table: StringTable, _ id: Int32, entry: Bool, tag: Bool = false, into out: inout [UInt8]) {
+            table.withBytes(id) { bytes in
+                for c in bytes {
+                    switch c {
+                    case 9, 10, 13: out.append(32)
+                    case 58, 59 where entry: out.append(45)
+                    case 95 where tag: out.append(45)
+                    default: out.append(c)
+                    }
+                }
+            }
+        }
+        // Each item's "key:category:tag_tag" once, then copied per click.
+        var entryStart: [Int] = [0]
+        var entryBytes: [UInt8] = []
+        for i in 0..<numItems {
+            clean(itemKeys, Int32(i), entry: true, into: &entryBytes)
+            entryBytes.append(58)
+            clean(categories, itemCategory[i], entry: true, into: &entryBytes)
+            entryBytes.append(58)
+            for (k, t) in tags(ofItem: i).enumerated() {
+                if k > 0 { entryBytes.append(95) }
+                clean(tags, t, entry: true, tag: true, into: &entryBytes)
+            }
+            entryStart.append(entryBytes.count)
+        }
+
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 22)
+        var written = 0
+        func flush() throws {
+            var off = 0
+            while off < out.count {
+                let n = out.withUnsafeBytes { write(fd, $0.baseAddress! + off, out.count - off) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError.unreadable(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+                }
+                off += n
+            }
+            written += out.count
+            out.removeAll(keepingCapacity: true)
+        }
+        for u in 0..<numUsers {
+            let r = clicks(ofUser: u)
+            if r.isEmpty { continue }
+            clean(userKeys, Int32(u), entry: false, into: &out); out.append(9)
+            clean(provinces, userProvince[u], entry: false, into: &out); out.append(9)
+            clean(cities, userCity[u], entry: false, into: &out); out.append(9)
+            for k in r {
+                if k > r.lowerBound { out.append(59) }
+                let i = Int(clickItems[k])
+                out.append(contentsOf: entryBytes[entryStart[i] ..< entryStart[i + 1]])
+            }
+            out.append(9)
+            clean(phones, userPhone[u], entry: false, into: &out); out.append(10)
+            if out.count > 1 << 22 { try flush() }
+        }
+        try flush()
+        return written
+    }
+}
