@@ -16,6 +16,8 @@ public final class Interpreter {
     private var appliedOverrides: Set<String> = []
     /// Top-level statements that ran successfully, as written (REPL `:save`).
     public private(set) var transcript: [String] = []
+    /// The library state: data, model, indexes.
+    public let workspace = Workspace()
     let sources: SourceLoader
     /// Files being run, outermost first (include cycles at run time).
     private var fileStack: [String] = []
