@@ -1,0 +1,166 @@
+import Foundation
+
+/// A candidate-generation model: the spec, its parameters, and the noise
+/// distribution of its output layer.
+///
+///     let model = try Model(spec: spec, features: data.features, itemCount: data.itemCount, seed: 7)
+///     let report = try Trainer(options).train(model, on: samples) { progress in ... }
+///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
+///     let items = model.itemVectors()                   // itemCount × vectorDimension
+public final class Model {
+    public let spec: ModelSpec
+    public let features: [FeatureInfo]
+    public let itemCount: Int
+    public let seed: UInt64
+    /// All parameters, in a fixed order (the checkpoint's and the optimizer's).
+    public let parameters: [Parameter]
+    /// Probability of each item under the noise / sampling distribution. The trainer
+    /// sets it from the training labels (spec.output.noise); uniform until then.
+    public private(set) var noise: [Float]
+
+    /// Worker copies of the computation, created on demand (index 0 serves inference).
+    private var workers: [Network] = []
+
+    public init(spec: ModelSpec, features: [FeatureInfo], itemCount: Int, seed: UInt64) throws {
+        try spec.validate(features: features, itemCount: itemCount)
+        self.spec = spec; self.features = features; self.itemCount = itemCount; self.seed = seed
+        noise = [Float](repeating: 1 / Float(itemCount), count: itemCount)
+        var params: [Parameter] = []
+        func add(_ name: String, _ rows: Int, _ cols: Int, sparse: Bool = false, _ initialize: (Parameter, inout RNG) -> Void) {
+            let p = Parameter(name: name, rows: rows, cols: cols, sparse: sparse)
+            // One stream per parameter, so adding a layer does not change the others' start.
+            var rng = RNG(seed: seed, stream: "init." + name)
+            initialize(p, &rng)
+            params.append(p)
+        }
+        for e in spec.encoders {
+            let vocab = features.first { $0.name == e.feature }!.vocabularySize
+            add(e.tableName, vocab, e.dim, sparse: true) { p, rng in p.initGaussian(0.1, &rng) }
+            switch e.kind {
+            case .embedding: break
+            case .lstm:
+                let h = e.hidden
+                add(e.tableName + ".wx", e.dim, 4 * h) { _, _ in }
+                add(e.tableName + ".wh", h, 4 * h) { _, _ in }
+                add(e.tableName + ".b", 1, 4 * h) { _, _ in }
+                var rng = RNG(seed: seed, stream: "init." + e.tableName + ".lstm")
+                let n = params.count
+                LSTMEncoder.initialize(wx: params[n - 3], wh: params[n - 2], bias: params[n - 1], &rng)
+            case .attention:
+                add(e.tableName + ".query", 1, e.dim) { p, rng in p.initGaussian(0.1, &rng) }
+            }
+        }
+        var width = spec.concatDimension
+        for (i, h) in spec.hidden.enumerated() {
+            add("dense\(i + 1).w", width, h.units) { _, _ in }
+            add("dense\(i + 1).b", 1, h.units) { _, _ in }
+            var rng = RNG(seed: seed, stream: "init.dense\(i + 1)")
+            let n = params.count
+            Dense.initialize(weight: params[n - 2], bias: params[n - 1], relu: h.activation == .relu, &rng)
+            width = h.units
+        }
+        let d = spec.towerDimension
+        add("output.w", itemCount, d, sparse: true) { p, rng in p.initGaussian(1 / Float(d).squareRoot(), &rng) }
+        if spec.output.bias { add("output.b", itemCount, 1, sparse: true) { _, _ in } }
+        parameters = params
+    }
+
+    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Sets the noise distribution from item weights (e.g. label counts); every item
+    /// keeps a small positive probability so NCE's log(k·q) and log-Q stay finite.
+    public func setNoise(weights: [Double]) {
+        precondition(weights.count == itemCount)
+        let floor = max(weights.max() ?? 1, 1) * 1e-6
+        let w = weights.map { max($0, floor) }
+        let total = w.reduce(0, +)
+        noise = w.map { Float($0 / total) }
+        for n in workers { n.loss.noise = noise }
+    }
+
+    /// Noise weights of the spec's kind from the labels' counts.
+    public func setNoise(fromLabels labels: [Int32]) {
+        var counts = [Double](repeating: 0, count: itemCount)
+        for l in labels { counts[Int(l)] += 1 }
+        switch spec.output.noise {
+        case .uniform: counts = [Double](repeating: 1, count: itemCount)
+        case .frequency: counts = counts.map { $0 + 1 }
+        case .damped: counts = counts.map { Foundation.pow($0 + 1, 0.75) }
+        }
+        setNoise(weights: counts)
+    }
+
+    func worker(_ i: Int) -> Network {
+        while workers.count <= i {
+            let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+            workers.append(Network(spec: spec, parameter: { byName[$0]! }, noise: noise))
+        }
+        return workers[i]
+    }
+
+    /// Checks that a sample set fits the model: every column the spec reads is there
+    /// and every id is inside its vocabulary. Run once before training or scoring.
+    public func validate(_ batch: SampleBatch) throws {
+        for l in batch.labels where l < 0 || Int(l) >= itemCount {
+            throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+        }
+        for e in spec.encoders {
+            guard let col = batch.sparse[e.feature] else { throw ModelError.missingFeature(e.feature) }
+            if col.count != batch.count { throw ModelError.invalidSpec("column '\(e.feature)' has \(col.count) rows, expected \(batch.count)") }
+            let vocab = features.first { $0.name == e.feature }!.vocabularySize
+            if let bad = col.ids.first(where: { $0 < 0 || Int($0) >= vocab }) {
+                throw ModelError.invalidSpec("feature '\(e.feature)' has id \(bad) outside its vocabulary of \(vocab)")
+            }
+            if e.weighted && col.weights == nil { throw ModelError.invalidSpec("pooling of '\(e.feature)' is weighted but the column has no weights") }
+        }
+        for name in spec.denseInputs {
+            guard let col = batch.dense[name] else { throw ModelError.missingFeature(name) }
+            if col.count != batch.count { throw ModelError.invalidSpec("column '\(name)' has \(col.count) rows, expected \(batch.count)") }
+        }
+    }
+
+    // MARK: vectors for retrieval
+
+    /// Width of `userVectors` and `itemVectors` rows: the tower width, plus one slot
+    /// for the item bias when the output layer has one.
+    public var vectorDimension: Int { spec.towerDimension + (spec.output.bias ? 1 : 0) }
+
+    /// The user vectors of the samples (rows × vectorDimension): [1, u] with a bias,
+    /// else u (unit length when the model normalises). The inner product with an
+    /// item vector is the model's logit up to the temperature.
+    public func userVectors(for batch: SampleBatch, chunk: Int = 4096) -> [Float] {
+        let d = spec.towerDimension, vd = vectorDimension, off = vd - d
+        var out = [Float].zeros(batch.count * vd)
+        var start = 0
+        while start < batch.count {
+            let end = min(start + chunk, batch.count)
+            let part = end - start == batch.count ? batch : batch.gather(start..<end)
+            let u = worker(0).tower(part)
+            for r in 0..<(end - start) {
+                if off == 1 { out[(start + r) * vd] = 1 }
+                for j in 0..<d { out[(start + r) * vd + off + j] = u[r * d + j] }
+            }
+            start = end
+        }
+        return out
+    }
+
+    /// The item vectors (itemCount × vectorDimension): [b_i, w_i] (w_i normalised
+    /// when the model normalises).
+    public func itemVectors() -> [Float] {
+        let d = spec.towerDimension, vd = vectorDimension, off = vd - d
+        let w = parameter(named: "output.w")!.value, b = parameter(named: "output.b")?.value
+        var out = [Float].zeros(itemCount * vd)
+        out.withUnsafeMutableBufferPointer { op in
+            for i in 0..<itemCount {
+                let row = op.baseAddress! + i * vd
+                if off == 1 { row[0] = b![i] }
+                for j in 0..<d { row[off + j] = w[i * d + j] }
+                if spec.normalize { _ = L2Normalize.normalizeRow(row + off, d) }
+            }
+        }
+        return out
+    }
+}
