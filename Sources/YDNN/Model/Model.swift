@@ -18,6 +18,13 @@ public final class Model {
     /// sets it from the training labels (spec.output.noise); uniform until then.
     public private(set) var noise: [Float]
 
+    /// Mean loss per sample of every training batch so far (for plots).
+    public internal(set) var lossHistory: [Double] = []
+    /// Epochs trained so far, over all `train` calls.
+    public internal(set) var epochsTrained = 0
+    /// Kept between `train` calls with the same optimizer settings, so Adam's moments carry over.
+    private var optimizerState: Optimizer?
+
     /// Worker copies of the computation, created on demand (index 0 serves inference).
     private var workers: [Network] = []
 
@@ -90,6 +97,13 @@ public final class Model {
         case .damped: counts = counts.map { Foundation.pow($0 + 1, 0.75) }
         }
         setNoise(weights: counts)
+    }
+
+    func optimizer(for spec: OptimizerSpec) -> Optimizer {
+        if let o = optimizerState, o.spec == spec { return o }
+        let o = Optimizer(spec)
+        optimizerState = o
+        return o
     }
 
     func worker(_ i: Int) -> Network {
