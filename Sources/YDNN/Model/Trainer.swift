@@ -91,7 +91,7 @@ public final class Trainer {
         let run = model.epochsTrained
         var shuffleRNG = RNG(seed: model.seed, stream: "shuffle.\(run)")
         var negativeRNG = RNG(seed: model.seed, stream: "negatives.\(run)")
-        let out = spec(model)
+        let out = model.spec.output
         let batches = (samples.count + options.batchSize - 1) / options.batchSize
         let totalBatches = batches * options.epochs
         var report = TrainReport(outcome: .completed, epochLosses: [], batchLosses: [], samples: 0, seconds: 0, flops: 0)
@@ -111,12 +111,8 @@ public final class Trainer {
             for b in 0..<batches {
                 let lo = b * options.batchSize, hi = min(lo + options.batchSize, samples.count)
                 let rows = hi - lo
-                let negatives: [Int32]
-                switch out.loss {
-                case .nce: negatives = NCELoss.drawNegatives(rows: rows, k: out.negatives, sampler: sampler, &negativeRNG)
-                case .sampledSoftmax: negatives = SoftmaxLoss.drawNegatives(k: out.negatives, sampler: sampler, &negativeRNG)
-                case .fullSoftmax, .inBatch: negatives = []
-                }
+                // Drawn for the whole batch before sharding, so they do not depend on the thread count.
+                let negatives = model.drawNegatives(rows: rows, sampler, &negativeRNG)
                 let perRow = out.loss == .nce ? out.negatives : 0
                 let scale = 1 / Float(rows)
                 let shards = threads == 1 ? 1 : min(threads, rows)
@@ -165,11 +161,53 @@ public final class Trainer {
         return report
     }
 
-    private func spec(_ model: Model) -> OutputSpec { model.spec.output }
-
     /// Fisher–Yates with our RNG (the standard library's shuffle may change between releases).
     private func shuffle(_ a: inout [Int], _ rng: inout RNG) {
         if a.count < 2 { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, rng.nextInt(below: i + 1)) }
+    }
+}
+
+extension Model {
+    /// Mean loss per sample on `samples` without changing the weights (a validation
+    /// loss). Negatives come from a fixed stream, so the number is reproducible.
+    public func loss(on samples: SampleBatch, batchSize: Int = 512) throws -> Double {
+        guard samples.count > 0 else { throw ModelError.invalidSpec("there are no samples to score") }
+        try validate(samples)
+        let sampler = NegativeSampler(weights: noise.map(Double.init))
+        var rng = RNG(seed: seed, stream: "eval-negatives")
+        let net = worker(0)
+        var total = 0.0
+        var start = 0
+        while start < samples.count {
+            let end = min(start + batchSize, samples.count)
+            let batch = samples.gather(start..<end)
+            let user = net.tower(batch)
+            total += net.loss.forward(user: user, rows: batch.count, labels: batch.labels,
+                                      negatives: drawNegatives(rows: batch.count, sampler, &rng))
+            start = end
+        }
+        return total / Double(samples.count)
+    }
+
+    /// The negatives the output layer expects for a batch of `rows` samples.
+    func drawNegatives(rows: Int, _ sampler: NegativeSampler, _ rng: inout RNG) -> [Int32] {
+        switch spec.output.loss {
+        case .nce: return NCELoss.drawNegatives(rows: rows, k: spec.output.negatives, sampler: sampler, &rng)
+        case .sampledSoftmax: return SoftmaxLoss.drawNegatives(k: spec.output.negatives, sampler: sampler, &rng)
+        case .fullSoftmax, .inBatch: return []
+        }
+    }
+
+    /// Summed loss of one batch with the given negatives, and the gradient of that sum
+    /// for every parameter (by name, dense layout). For whole-model gradient tests.
+    public func lossAndGradients(on batch: SampleBatch, negatives: [Int32]) throws -> (loss: Double, gradients: [String: [Float]]) {
+        try validate(batch)
+        let net = worker(0)
+        net.zeroGradients()
+        let l = net.step(batch, negatives: negatives, scale: 1)
+        var grads: [String: [Float]] = [:]
+        for g in net.gradients { grads[g.parameter.name] = g.toDense() }
+        return (l, grads)
     }
 }
