@@ -77,22 +77,39 @@ public enum Checkpoint {
             guard let kind = FeatureInfo.Kind(rawValue: f.kind) else { throw fail("feature '\(f.name)' has unknown kind '\(f.kind)'") }
             features.append(FeatureInfo(name: f.name, kind: kind, vocabularySize: f.vocabularySize))
         }
+        // Sizes first, with overflow checks, so a forged header cannot make us
+        // allocate terabytes or trap on an overflowing multiplication.
+        var payload = 0
+        for b in header.parameters {
+            let (n, o1) = b.rows.multipliedReportingOverflow(by: b.cols)
+            let (bytesN, o2) = n.multipliedReportingOverflow(by: 4)
+            guard b.rows >= 0, b.cols >= 0, !o1, !o2, payload <= bytes.count, bytesN <= bytes.count else {
+                throw fail("weight '\(b.name)' has an impossible shape \(b.rows)×\(b.cols)")
+            }
+            payload += bytesN
+        }
+        for e in header.extras {
+            guard e.count >= 0, e.count <= bytes.count else { throw fail("extra '\(e.name)' has an impossible size \(e.count)") }
+            payload += e.count
+        }
+        guard 16 + headerLength + payload == bytes.count - 4 else {
+            throw fail("the file is \(bytes.count) bytes but its header describes \(16 + headerLength + payload + 4)")
+        }
+        let layout = Model.parameterLayout(spec: header.spec, features: features, itemCount: header.itemCount)
+        guard layout.count == header.parameters.count else {
+            throw fail("the file holds \(header.parameters.count) weight blocks but its spec needs \(layout.count)")
+        }
+        for (want, blob) in zip(layout, header.parameters) {
+            guard want.name == blob.name, want.rows == blob.rows, want.cols == blob.cols else {
+                throw fail("weight '\(blob.name)' is \(blob.rows)×\(blob.cols) but the spec needs '\(want.name)' \(want.rows)×\(want.cols)")
+            }
+        }
         let model: Model
         do { model = try Model(spec: header.spec, features: features, itemCount: header.itemCount, seed: header.seed) } catch {
             throw fail("the stored spec does not build a model: \(error)")
         }
-        guard model.parameters.count == header.parameters.count else {
-            throw fail("the file holds \(header.parameters.count) weight blocks but its spec needs \(model.parameters.count)")
-        }
         var offset = 16 + headerLength
-        let payload = model.parameters.reduce(0) { $0 + $1.count * 4 } + header.extras.reduce(0) { $0 + max($1.count, 0) }
-        guard header.extras.allSatisfy({ $0.count >= 0 }), offset + payload == bytes.count - 4 else {
-            throw fail("the file is \(bytes.count) bytes but its header describes \(offset + payload + 4)")
-        }
-        for (p, blob) in zip(model.parameters, header.parameters) {
-            guard p.name == blob.name, p.rows == blob.rows, p.cols == blob.cols else {
-                throw fail("weight '\(blob.name)' is \(blob.rows)×\(blob.cols) but the spec needs '\(p.name)' \(p.rows)×\(p.cols)")
-            }
+        for p in model.parameters {
             for i in 0..<p.count { p.value[i] = Float(bitPattern: readU32(bytes, offset + 4 * i)) }
             offset += 4 * p.count
         }

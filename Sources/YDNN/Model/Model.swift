@@ -72,6 +72,29 @@ public final class Model {
         parameters = params
     }
 
+    /// Names and shapes of the parameters `init` creates, in order, without
+    /// allocating them (the checkpoint reader checks a file against this first).
+    public static func parameterLayout(spec: ModelSpec, features: [FeatureInfo], itemCount: Int) -> [(name: String, rows: Int, cols: Int)] {
+        var out: [(name: String, rows: Int, cols: Int)] = []
+        for e in spec.encoders {
+            out.append((e.tableName, features.first { $0.name == e.feature }?.vocabularySize ?? 0, e.dim))
+            switch e.kind {
+            case .embedding: break
+            case .lstm: out += [(e.tableName + ".wx", e.dim, 4 * e.hidden), (e.tableName + ".wh", e.hidden, 4 * e.hidden),
+                                (e.tableName + ".b", 1, 4 * e.hidden)]
+            case .attention: out.append((e.tableName + ".query", 1, e.dim))
+            }
+        }
+        var width = spec.concatDimension
+        for (i, h) in spec.hidden.enumerated() {
+            out += [("dense\(i + 1).w", width, h.units), ("dense\(i + 1).b", 1, h.units)]
+            width = h.units
+        }
+        out.append(("output.w", itemCount, spec.towerDimension))
+        if spec.output.bias { out.append(("output.b", itemCount, 1)) }
+        return out
+    }
+
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
