@@ -122,6 +122,16 @@ public final class Model {
         setNoise(weights: counts)
     }
 
+    /// Starts the output bias at log q(item), the log-popularity prior of the training
+    /// labels, so an untrained model already ranks like the most-popular baseline.
+    /// Why: with a zero bias every item starts at σ(0) = 0.5 under NCE, and rare items,
+    /// seldom drawn as noise, would keep that score for a long time and crowd the
+    /// top of the ranking. Only for a fresh model; a no-op without a bias.
+    func initializeOutputBias() {
+        guard lossHistory.isEmpty, let b = parameter(named: "output.b") else { return }
+        for i in 0..<itemCount { b.value[i] = Foundation.log(noise[i]) }
+    }
+
     func optimizer(for spec: OptimizerSpec) -> Optimizer {
         if let o = optimizerState, o.spec == spec { return o }
         let o = Optimizer(spec)

@@ -78,6 +78,7 @@ public final class Trainer {
         }
         try model.validate(samples)
         model.setNoise(fromLabels: samples.labels)
+        model.initializeOutputBias()
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
         let optimizer = model.optimizer(for: options.optimizer)
         let threads = min(options.threads, options.batchSize)
