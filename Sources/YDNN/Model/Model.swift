@@ -3,10 +3,34 @@ import Foundation
 /// A candidate-generation model: the spec, its parameters, and the noise
 /// distribution of its output layer.
 ///
+/// How the script commands map onto this API:
+///
+///     embed user_id 64                  spec.encoders.append(.embedding("user_id", dim: 64))
+///     embed tags 64 pool=avg            spec.encoders.append(.embedding("tags", dim: 64, pool: .avg))
+///     pool items avg dim=64 weighted    spec.encoders.append(.embedding("items", dim: 64, pool: .avg, weighted: true))
+///     lstm items 64 pool=max            spec.encoders.append(.lstm("items", hidden: 64, pool: .max))
+///     attention items dim=32            spec.encoders.append(.attention("items", dim: 32))
+///     (last click in its own slot)      lastSlot: true on any of the three
+///     example_age on                    spec.denseInputs.append("example_age")
+///     dense 256 relu                    spec.hidden.append(DenseSpec(256, .relu))
+///     normalize temperature=0.05        spec.normalize = true; spec.temperature = 0.05
+///     nce negatives=5 noise=frequency   spec.output = .nce(negatives: 5, noise: .frequency)
+///     softmax sampled=100 logq=on       spec.output = .sampledSoftmax(negatives: 100, logQ: true)
+///     softmax full                      spec.output = .fullSoftmax()
+///     softmax inbatch logq=on           spec.output = .inBatch(logQ: true)
+///
 ///     let model = try Model(spec: spec, features: data.features, itemCount: data.itemCount, seed: 7)
-///     let report = try Trainer(options).train(model, on: samples) { progress in ... }
+///     print(model.summaryTable())                                        // summary
+///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
+///                                           optimizer: OptimizerSpec(.adam, learningRate: 0.001, l2: 0),
+///                                           threads: 1)).train(model, on: samples) { progress in ... }
+///     print(report.message)                                              // completed / interrupted / NaN
 ///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
 ///     let items = model.itemVectors()                   // itemCount × vectorDimension
+///     try model.save(to: "m.ydnn", extras: ["vocab.items": Checkpoint.encode(strings: names)])
+///     let (loaded, extras) = try Model.load(from: "m.ydnn")
+///
+/// Errors are `ModelError`s whose descriptions are meant for the person at the REPL.
 public final class Model {
     public let spec: ModelSpec
     public let features: [FeatureInfo]

@@ -116,7 +116,9 @@ public final class Trainer {
                 let negatives = model.drawNegatives(rows: rows, sampler, &negativeRNG)
                 let perRow = out.loss == .nce ? out.negatives : 0
                 let scale = 1 / Float(rows)
-                let shards = threads == 1 ? 1 : min(threads, rows)
+                // In-batch negatives are the batch's other labels: a shard would only see
+                // its own part, so that loss always runs as one worker.
+                let shards = threads == 1 || out.loss == .inBatch ? 1 : min(threads, rows)
                 let step: (Int) -> Void = { w in
                     let a = lo + rows * w / shards, z = lo + rows * (w + 1) / shards
                     let shard = samples.gather(order[a..<z])
