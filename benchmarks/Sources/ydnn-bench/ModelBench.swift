@@ -1,7 +1,7 @@
 // The model benchmark: trains the two reference recipes on synthetic samples of
 // their real shapes and reports throughput, arithmetic rate and peak memory.
 //
-//   ydnn-bench model [samples=20000] [epochs=1] [modes=1,2,blas2]
+//   ydnn-bench model [samples=20000] [epochs=1] [modes=1,2,blas2] [recipes=paddle,meanpool]
 //
 // modes: "1" = one worker, single-threaded BLAS; "2" = two data-parallel workers
 // (fixed-order gradient reduction); "blas2" = one worker, two-threaded BLAS.
@@ -18,6 +18,7 @@ func modelBenchmark(_ args: [String]) throws {
     let samples = Int(options["samples"] ?? "20000") ?? 20000
     let epochs = Int(options["epochs"] ?? "1") ?? 1
     let modes = (options["modes"] ?? "1,2,blas2").split(separator: ",").map(String.init)
+    let wanted = (options["recipes"] ?? "paddle,meanpool").split(separator: ",").map(String.init)
 
     // Paddle youtube_recall on ml-100k's shape: 943 users, ~1,700 items, 19 genres, window 5.
     var paddle = SyntheticSamples.Shape()
@@ -27,10 +28,10 @@ func modelBenchmark(_ args: [String]) throws {
     meanPool.users = 6000; meanPool.items = 10000; meanPool.categories = 50; meanPool.tags = 50
     meanPool.history = 50; meanPool.fullHistory = true
 
-    let recipes: [(name: String, spec: ModelSpec, shape: SyntheticSamples.Shape, batch: Int)] = [
-        ("paddle (lstm 64, nce 5)", SyntheticSamples.paddleSpec(), paddle, 128),
-        ("mean-pool 50 (sampled 100, logq)", SyntheticSamples.meanPoolSpec(dim: 64, negatives: 100), meanPool, 256),
-    ]
+    let recipes: [(key: String, name: String, spec: ModelSpec, shape: SyntheticSamples.Shape, batch: Int)] = [
+        ("paddle", "paddle (lstm 64, nce 5)", SyntheticSamples.paddleSpec(), paddle, 128),
+        ("meanpool", "mean-pool 50 (sampled 100, logq)", SyntheticSamples.meanPoolSpec(dim: 64, negatives: 100), meanPool, 256),
+    ].filter { wanted.contains($0.key) }
 
     print("model benchmark: \(samples) samples × \(epochs) epoch(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("")
