@@ -167,6 +167,16 @@ final class ModelTrainingTests: XCTestCase {
         XCTAssert(model.parameter(named: "dense2.w")!.value.allSatisfy(\.isFinite), "the bad batch was not applied")
     }
 
+    func testInfiniteGradientIsNotApplied() throws {
+        let data = SyntheticSamples.make(count: 32, shape: shape, seed: 7)
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
+        // A huge learning rate with SGD overflows within a few batches.
+        let report = try Trainer(TrainOptions(epochs: 50, batchSize: 8, optimizer: OptimizerSpec(.sgd, learningRate: 1e30)))
+            .train(model, on: data)
+        guard case .nonFinite = report.outcome else { return XCTFail("expected a NaN/Inf stop, got \(report.outcome)") }
+        XCTAssert(report.message.contains("last good loss"), report.message)
+    }
+
     func testInterruptStopsAfterCurrentBatch() throws {
         let data = SyntheticSamples.make(count: 64, shape: shape, seed: 7)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)

@@ -99,6 +99,16 @@ public final class Gradient: @unchecked Sendable {
         rowValues.removeAll(keepingCapacity: true)
     }
 
+    /// Whether every entry is finite (no NaN or infinity).
+    public var isFinite: Bool {
+        // v·0 is 0 for finite v and NaN for NaN or ±inf, so the sum is NaN exactly when
+        // some entry is not finite: one pass without branches.
+        var s: Float = 0
+        let values = parameter.sparse ? rowValues : dense
+        values.withUnsafeBufferPointer { for v in $0 { s += v * 0 } }
+        return s.isFinite
+    }
+
     /// self += other, visiting other's rows in their order: a fixed-order reduction,
     /// so the same shards always give bit-identical sums.
     public func accumulate(_ other: Gradient) {

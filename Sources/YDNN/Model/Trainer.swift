@@ -135,6 +135,12 @@ public final class Trainer {
                 for w in 1..<max(shards, 1) {
                     for (g0, g) in zip(workers[0].gradients, workers[w].gradients) { g0.accumulate(g) }
                 }
+                // A finite loss can still come with an overflowing gradient; applying it
+                // would poison the weights, so it stops training the same way.
+                if !workers[0].gradients.allSatisfy({ $0.isFinite }) {
+                    report.outcome = .nonFinite(lastGoodLoss: lastGood)
+                    break training
+                }
                 optimizer.apply(workers[0].gradients)
                 lastGood = batchLoss
                 report.batchLosses.append(batchLoss)
