@@ -35,8 +35,11 @@ func modelBenchmark(_ args: [String]) throws {
 
     print("model benchmark: \(samples) samples × \(epochs) epoch(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("")
-    print("| recipe | batch | mode | params | samples/s | GFLOP/s | ms/batch | loss | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    // CPU ms/batch (user+system time of the process) next to the wall-clock ms/batch
+    // shows whether two workers really ran at once: on a machine shared with other
+    // jobs the wall clock alone cannot tell.
+    print("| recipe | batch | mode | params | samples/s | GFLOP/s | ms/batch | CPU ms/batch | loss | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in recipes {
         let data = SyntheticSamples.make(count: samples, shape: r.shape, seed: 1)
         for mode in modes {
@@ -48,11 +51,13 @@ func modelBenchmark(_ args: [String]) throws {
             case "blas2": opts.threads = 1; opts.blasThreads = 2
             default: throw ModelBenchError.usage("model: unknown mode '\(mode)' (1, 2, blas2)")
             }
+            let cpu0 = modelBenchCPUSeconds()
             let report = try Trainer(opts).train(model, on: data)
+            let cpu = modelBenchCPUSeconds() - cpu0
             let batches = Double(report.batchLosses.count)
             print("| \(r.name) | \(r.batch) | \(mode) | \(model.parameterCount) | "
-                  + String(format: "%.0f | %.2f | %.2f | %.3f | %.0f |", report.samplesPerSecond,
-                           report.flops / report.seconds / 1e9, report.seconds * 1000 / batches,
+                  + String(format: "%.0f | %.2f | %.2f | %.2f | %.3f | %.0f |", report.samplesPerSecond,
+                           report.flops / report.seconds / 1e9, report.seconds * 1000 / batches, cpu * 1000 / batches,
                            report.epochLosses.last ?? .nan, modelBenchPeakRSS()))
         }
     }
@@ -61,6 +66,14 @@ func modelBenchmark(_ args: [String]) throws {
 enum ModelBenchError: Error, CustomStringConvertible {
     case usage(String)
     var description: String { switch self { case .usage(let m): return m } }
+}
+
+/// User + system CPU seconds of the process so far.
+func modelBenchCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
 }
 
 /// Peak resident set size of the process so far (Linux reports ru_maxrss in KiB).
