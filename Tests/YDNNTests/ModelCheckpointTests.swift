@@ -35,6 +35,15 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(loaded.features, model.features)
         XCTAssertEqual(loaded.itemCount, model.itemCount)
         XCTAssertEqual(loaded.epochsTrained, 1)
+        XCTAssertEqual(loaded.lossHistory, model.lossHistory)
+        XCTAssertEqual(loaded.lossHistory.count, 5)
+        XCTAssertNoThrow(try loaded.checkCompatible(features: SyntheticSamples.features(shape), itemCount: shape.items))
+        XCTAssertThrowsError(try loaded.checkCompatible(features: SyntheticSamples.features(shape), itemCount: 49))
+        var other = shape
+        other.users += 1
+        XCTAssertThrowsError(try loaded.checkCompatible(features: SyntheticSamples.features(other), itemCount: shape.items)) { e in
+            XCTAssert("\(e)".contains("user_id"), "\(e)")
+        }
         XCTAssertEqual(loaded.parameters.map(\.value), model.parameters.map(\.value))
         XCTAssertEqual(try Checkpoint.decode(strings: extras["vocab.items"]!), ["<unk>", "item ä", ""])
         XCTAssertEqual(extras["empty"], [])

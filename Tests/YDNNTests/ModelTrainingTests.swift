@@ -92,6 +92,18 @@ final class ModelTrainingTests: XCTestCase {
 
     func weights(_ m: Model) -> [[Float]] { m.parameters.map(\.value) }
 
+    func testServingOverridesExampleAge() throws {
+        let data = SyntheticSamples.make(count: 5, shape: shape, seed: 4)
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
+        let plain = model.userVectors(for: data)
+        var zeroed = data
+        zeroed.dense["example_age"] = [Float](repeating: 0, count: data.count)
+        XCTAssertNotEqual(plain, model.userVectors(for: zeroed))
+        XCTAssertEqual(model.userVectors(for: data, denseOverrides: ["example_age": 0]), model.userVectors(for: zeroed))
+        // Chunking changes only the GEMM's blocking, hence at most the last bits.
+        for (a, b) in zip(model.userVectors(for: data, chunk: 2), plain) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
     func testTrainingIsDeterministic() throws {
         for threads in [1, 2] {
             var results: [[[Float]]] = []

@@ -29,6 +29,8 @@ public enum Checkpoint {
         var epochsTrained: Int
         var parameters: [Blob]
         var extras: [Extra]
+        /// Mean loss of every training batch (optional: plots survive a save/load).
+        var lossHistory: [Double]?
     }
 
     /// Serialises the model; `extras` (e.g. vocabularies) are stored verbatim, in key order.
@@ -39,7 +41,8 @@ public enum Checkpoint {
             features: model.features.map { .init(name: $0.name, kind: $0.kind.rawValue, vocabularySize: $0.vocabularySize) },
             itemCount: model.itemCount, seed: model.seed, epochsTrained: model.epochsTrained,
             parameters: model.parameters.map { .init(name: $0.name, rows: $0.rows, cols: $0.cols) },
-            extras: names.map { .init(name: $0, count: extras[$0]!.count) })
+            extras: names.map { .init(name: $0, count: extras[$0]!.count) },
+            lossHistory: model.lossHistory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try Array(encoder.encode(header))
@@ -119,6 +122,7 @@ public enum Checkpoint {
             offset += e.count
         }
         model.epochsTrained = header.epochsTrained
+        model.lossHistory = (header.lossHistory ?? []).filter(\.isFinite)
         return (model, extras)
     }
 

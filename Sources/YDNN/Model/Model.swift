@@ -192,6 +192,22 @@ public final class Model {
         }
     }
 
+    /// Checks that data described by `features` and `itemCount` can be fed to this
+    /// (e.g. loaded) model: same item catalogue size, and every feature the spec reads
+    /// present with the same kind and vocabulary size.
+    public func checkCompatible(features data: [FeatureInfo], itemCount items: Int) throws {
+        if items != itemCount {
+            throw ModelError.invalidSpec("the model was built for \(itemCount) items but the data has \(items)")
+        }
+        let used = Set(spec.encoders.map(\.feature) + spec.denseInputs)
+        for f in features where used.contains(f.name) {
+            guard let d = data.first(where: { $0.name == f.name }) else { throw ModelError.missingFeature(f.name) }
+            if d.kind != f.kind || d.vocabularySize != f.vocabularySize {
+                throw ModelError.invalidSpec("feature '\(f.name)' was \(f.kind.rawValue) with \(f.vocabularySize) values when the model was built; the data has \(d.kind.rawValue) with \(d.vocabularySize)")
+            }
+        }
+    }
+
     // MARK: vectors for retrieval
 
     /// Width of `userVectors` and `itemVectors` rows: the tower width, plus one slot
@@ -201,8 +217,13 @@ public final class Model {
     /// The user vectors of the samples (rows × vectorDimension): [1, u] with a bias,
     /// else u (unit length when the model normalises). The inner product with an
     /// item vector is the model's logit up to the temperature.
-    public func userVectors(for batch: SampleBatch, chunk: Int = 4096) -> [Float] {
+    ///
+    /// `denseOverrides` replaces dense inputs for every sample: the paper sets
+    /// `example_age` to 0 at serving time (`["example_age": 0]`).
+    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
+        var batch = batch
+        for (name, v) in denseOverrides { batch.dense[name] = [Float](repeating: v, count: batch.count) }
         var out = [Float].zeros(batch.count * vd)
         var start = 0
         while start < batch.count {
