@@ -1,2 +1,84 @@
-// Filled in by the model work.
-func modelBenchmark(_ args: [String]) throws { print("model benchmark: not written yet") }
+// The model benchmark: trains the two reference recipes on synthetic samples of
+// their real shapes and reports throughput, arithmetic rate and peak memory.
+//
+//   ydnn-bench model [samples=20000] [epochs=1] [modes=1,2,blas2] [recipes=paddle,meanpool]
+//
+// modes: "1" = one worker, single-threaded BLAS; "2" = two data-parallel workers
+// (fixed-order gradient reduction); "blas2" = one worker, two-threaded BLAS.
+import Foundation
+import YDNN
+
+func modelBenchmark(_ args: [String]) throws {
+    var options: [String: String] = [:]
+    for a in args {
+        let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2 else { throw ModelBenchError.usage("model: expected key=value, got '\(a)'") }
+        options[kv[0]] = kv[1]
+    }
+    let samples = Int(options["samples"] ?? "20000") ?? 20000
+    let epochs = Int(options["epochs"] ?? "1") ?? 1
+    let modes = (options["modes"] ?? "1,2,blas2").split(separator: ",").map(String.init)
+    let wanted = (options["recipes"] ?? "paddle,meanpool").split(separator: ",").map(String.init)
+
+    // Paddle youtube_recall on ml-100k's shape: 943 users, ~1,700 items, 19 genres, window 5.
+    var paddle = SyntheticSamples.Shape()
+    paddle.users = 943; paddle.items = 1700; paddle.categories = 19; paddle.tags = 19; paddle.history = 5
+    // DeepMatch-style: the last 50 clicks mean-pooled, sampled softmax (100 negatives, log-Q), 10k items.
+    var meanPool = SyntheticSamples.Shape()
+    meanPool.users = 6000; meanPool.items = 10000; meanPool.categories = 50; meanPool.tags = 50
+    meanPool.history = 50; meanPool.fullHistory = true
+
+    let recipes: [(key: String, name: String, spec: ModelSpec, shape: SyntheticSamples.Shape, batch: Int)] = [
+        ("paddle", "paddle (lstm 64, nce 5)", SyntheticSamples.paddleSpec(), paddle, 128),
+        ("meanpool", "mean-pool 50 (sampled 100, logq)", SyntheticSamples.meanPoolSpec(dim: 64, negatives: 100), meanPool, 256),
+    ].filter { wanted.contains($0.key) }
+
+    print("model benchmark: \(samples) samples × \(epochs) epoch(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("")
+    // CPU ms/batch (user+system time of the process) next to the wall-clock ms/batch
+    // shows whether two workers really ran at once: on a machine shared with other
+    // jobs the wall clock alone cannot tell.
+    print("| recipe | batch | mode | params | samples/s | GFLOP/s | ms/batch | CPU ms/batch | loss | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in recipes {
+        let data = SyntheticSamples.make(count: samples, shape: r.shape, seed: 1)
+        for mode in modes {
+            let model = try Model(spec: r.spec, features: SyntheticSamples.features(r.shape), itemCount: r.shape.items, seed: 7)
+            var opts = TrainOptions(epochs: epochs, batchSize: r.batch, optimizer: OptimizerSpec(.adam, learningRate: 0.001))
+            switch mode {
+            case "1": opts.threads = 1; opts.blasThreads = 1
+            case "2": opts.threads = 2; opts.blasThreads = 1
+            case "blas2": opts.threads = 1; opts.blasThreads = 2
+            default: throw ModelBenchError.usage("model: unknown mode '\(mode)' (1, 2, blas2)")
+            }
+            let cpu0 = modelBenchCPUSeconds()
+            let report = try Trainer(opts).train(model, on: data)
+            let cpu = modelBenchCPUSeconds() - cpu0
+            let batches = Double(report.batchLosses.count)
+            print("| \(r.name) | \(r.batch) | \(mode) | \(model.parameterCount) | "
+                  + String(format: "%.0f | %.2f | %.2f | %.2f | %.3f | %.0f |", report.samplesPerSecond,
+                           report.flops / report.seconds / 1e9, report.seconds * 1000 / batches, cpu * 1000 / batches,
+                           report.epochLosses.last ?? .nan, modelBenchPeakRSS()))
+        }
+    }
+}
+
+enum ModelBenchError: Error, CustomStringConvertible {
+    case usage(String)
+    var description: String { switch self { case .usage(let m): return m } }
+}
+
+/// User + system CPU seconds of the process so far.
+func modelBenchCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
+/// Peak resident set size of the process so far (Linux reports ru_maxrss in KiB).
+func modelBenchPeakRSS() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

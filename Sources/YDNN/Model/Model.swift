@@ -1,0 +1,258 @@
+import Foundation
+
+/// A candidate-generation model: the spec, its parameters, and the noise
+/// distribution of its output layer.
+///
+/// How the script commands map onto this API:
+///
+///     embed user_id 64                  spec.encoders.append(.embedding("user_id", dim: 64))
+///     embed tags 64 pool=avg            spec.encoders.append(.embedding("tags", dim: 64, pool: .avg))
+///     pool items avg dim=64 weighted    spec.encoders.append(.embedding("items", dim: 64, pool: .avg, weighted: true))
+///     lstm items 64 pool=max            spec.encoders.append(.lstm("items", hidden: 64, pool: .max))
+///     attention items dim=32            spec.encoders.append(.attention("items", dim: 32))
+///     (last click in its own slot)      lastSlot: true on any of the three
+///     example_age on                    spec.denseInputs.append("example_age")
+///     dense 256 relu                    spec.hidden.append(DenseSpec(256, .relu))
+///     normalize temperature=0.05        spec.normalize = true; spec.temperature = 0.05
+///     nce negatives=5 noise=frequency   spec.output = .nce(negatives: 5, noise: .frequency)
+///     softmax sampled=100 logq=on       spec.output = .sampledSoftmax(negatives: 100, logQ: true)
+///     softmax full                      spec.output = .fullSoftmax()
+///     softmax inbatch logq=on           spec.output = .inBatch(logQ: true)
+///
+///     let model = try Model(spec: spec, features: data.features, itemCount: data.itemCount, seed: 7)
+///     print(model.summaryTable())                                        // summary
+///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
+///                                           optimizer: OptimizerSpec(.adam, learningRate: 0.001, l2: 0),
+///                                           threads: 1)).train(model, on: samples) { progress in ... }
+///     print(report.message)                                              // completed / interrupted / NaN
+///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
+///     let items = model.itemVectors()                   // itemCount × vectorDimension
+///     try model.save(to: "m.ydnn", extras: ["vocab.items": Checkpoint.encode(strings: names)])
+///     let (loaded, extras) = try Model.load(from: "m.ydnn")
+///
+/// Errors are `ModelError`s whose descriptions are meant for the person at the REPL.
+public final class Model {
+    public let spec: ModelSpec
+    public let features: [FeatureInfo]
+    public let itemCount: Int
+    public let seed: UInt64
+    /// All parameters, in a fixed order (the checkpoint's and the optimizer's).
+    public let parameters: [Parameter]
+    /// Probability of each item under the noise / sampling distribution. The trainer
+    /// sets it from the training labels (spec.output.noise); uniform until then.
+    public private(set) var noise: [Float]
+
+    /// Mean loss per sample of every training batch so far (for plots).
+    public internal(set) var lossHistory: [Double] = []
+    /// Epochs trained so far, over all `train` calls.
+    public internal(set) var epochsTrained = 0
+    /// Kept between `train` calls with the same optimizer settings, so Adam's moments carry over.
+    private var optimizerState: Optimizer?
+
+    /// Worker copies of the computation, created on demand (index 0 serves inference).
+    private var workers: [Network] = []
+
+    public init(spec: ModelSpec, features: [FeatureInfo], itemCount: Int, seed: UInt64) throws {
+        try spec.validate(features: features, itemCount: itemCount)
+        self.spec = spec; self.features = features; self.itemCount = itemCount; self.seed = seed
+        noise = [Float](repeating: 1 / Float(itemCount), count: itemCount)
+        var params: [Parameter] = []
+        func add(_ name: String, _ rows: Int, _ cols: Int, sparse: Bool = false, _ initialize: (Parameter, inout RNG) -> Void) {
+            let p = Parameter(name: name, rows: rows, cols: cols, sparse: sparse)
+            // One stream per parameter, so adding a layer does not change the others' start.
+            var rng = RNG(seed: seed, stream: "init." + name)
+            initialize(p, &rng)
+            params.append(p)
+        }
+        for e in spec.encoders {
+            let vocab = features.first { $0.name == e.feature }!.vocabularySize
+            add(e.tableName, vocab, e.dim, sparse: true) { p, rng in p.initGaussian(0.1, &rng) }
+            switch e.kind {
+            case .embedding: break
+            case .lstm:
+                let h = e.hidden
+                add(e.tableName + ".wx", e.dim, 4 * h) { _, _ in }
+                add(e.tableName + ".wh", h, 4 * h) { _, _ in }
+                add(e.tableName + ".b", 1, 4 * h) { _, _ in }
+                var rng = RNG(seed: seed, stream: "init." + e.tableName + ".lstm")
+                let n = params.count
+                LSTMEncoder.initialize(wx: params[n - 3], wh: params[n - 2], bias: params[n - 1], &rng)
+            case .attention:
+                add(e.tableName + ".query", 1, e.dim) { p, rng in p.initGaussian(0.1, &rng) }
+            }
+        }
+        var width = spec.concatDimension
+        for (i, h) in spec.hidden.enumerated() {
+            add("dense\(i + 1).w", width, h.units) { _, _ in }
+            add("dense\(i + 1).b", 1, h.units) { _, _ in }
+            var rng = RNG(seed: seed, stream: "init.dense\(i + 1)")
+            let n = params.count
+            Dense.initialize(weight: params[n - 2], bias: params[n - 1], relu: h.activation == .relu, &rng)
+            width = h.units
+        }
+        let d = spec.towerDimension
+        add("output.w", itemCount, d, sparse: true) { p, rng in p.initGaussian(1 / Float(d).squareRoot(), &rng) }
+        if spec.output.bias { add("output.b", itemCount, 1, sparse: true) { _, _ in } }
+        parameters = params
+    }
+
+    /// Names and shapes of the parameters `init` creates, in order, without
+    /// allocating them (the checkpoint reader checks a file against this first).
+    public static func parameterLayout(spec: ModelSpec, features: [FeatureInfo], itemCount: Int) -> [(name: String, rows: Int, cols: Int)] {
+        var out: [(name: String, rows: Int, cols: Int)] = []
+        for e in spec.encoders {
+            out.append((e.tableName, features.first { $0.name == e.feature }?.vocabularySize ?? 0, e.dim))
+            switch e.kind {
+            case .embedding: break
+            case .lstm: out += [(e.tableName + ".wx", e.dim, 4 * e.hidden), (e.tableName + ".wh", e.hidden, 4 * e.hidden),
+                                (e.tableName + ".b", 1, 4 * e.hidden)]
+            case .attention: out.append((e.tableName + ".query", 1, e.dim))
+            }
+        }
+        var width = spec.concatDimension
+        for (i, h) in spec.hidden.enumerated() {
+            out += [("dense\(i + 1).w", width, h.units), ("dense\(i + 1).b", 1, h.units)]
+            width = h.units
+        }
+        out.append(("output.w", itemCount, spec.towerDimension))
+        if spec.output.bias { out.append(("output.b", itemCount, 1)) }
+        return out
+    }
+
+    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Sets the noise distribution from item weights (e.g. label counts); every item
+    /// keeps a small positive probability so NCE's log(k·q) and log-Q stay finite.
+    public func setNoise(weights: [Double]) {
+        precondition(weights.count == itemCount)
+        let floor = max(weights.max() ?? 1, 1) * 1e-6
+        let w = weights.map { max($0, floor) }
+        let total = w.reduce(0, +)
+        noise = w.map { Float($0 / total) }
+        for n in workers { n.loss.noise = noise }
+    }
+
+    /// Noise weights of the spec's kind from the labels' counts.
+    public func setNoise(fromLabels labels: [Int32]) {
+        var counts = [Double](repeating: 0, count: itemCount)
+        for l in labels { counts[Int(l)] += 1 }
+        switch spec.output.noise {
+        case .uniform: counts = [Double](repeating: 1, count: itemCount)
+        case .frequency: counts = counts.map { $0 + 1 }
+        case .damped: counts = counts.map { Foundation.pow($0 + 1, 0.75) }
+        }
+        setNoise(weights: counts)
+    }
+
+    /// Starts the output bias at log q(item), the log-popularity prior of the training
+    /// labels, so an untrained model already ranks like the most-popular baseline.
+    /// Why: with a zero bias every item starts at σ(0) = 0.5 under NCE, and rare items,
+    /// seldom drawn as noise, would keep that score for a long time and crowd the
+    /// top of the ranking. Only for a fresh model; a no-op without a bias.
+    func initializeOutputBias() {
+        guard lossHistory.isEmpty, let b = parameter(named: "output.b") else { return }
+        for i in 0..<itemCount { b.value[i] = Foundation.log(noise[i]) }
+    }
+
+    func optimizer(for spec: OptimizerSpec) -> Optimizer {
+        if let o = optimizerState, o.spec == spec { return o }
+        let o = Optimizer(spec)
+        optimizerState = o
+        return o
+    }
+
+    func worker(_ i: Int) -> Network {
+        while workers.count <= i {
+            let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+            workers.append(Network(spec: spec, parameter: { byName[$0]! }, noise: noise))
+        }
+        return workers[i]
+    }
+
+    /// Checks that a sample set fits the model: every column the spec reads is there
+    /// and every id is inside its vocabulary. Run once before training or scoring.
+    public func validate(_ batch: SampleBatch) throws {
+        for l in batch.labels where l < 0 || Int(l) >= itemCount {
+            throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+        }
+        for e in spec.encoders {
+            guard let col = batch.sparse[e.feature] else { throw ModelError.missingFeature(e.feature) }
+            if col.count != batch.count { throw ModelError.invalidSpec("column '\(e.feature)' has \(col.count) rows, expected \(batch.count)") }
+            let vocab = features.first { $0.name == e.feature }!.vocabularySize
+            if let bad = col.ids.first(where: { $0 < 0 || Int($0) >= vocab }) {
+                throw ModelError.invalidSpec("feature '\(e.feature)' has id \(bad) outside its vocabulary of \(vocab)")
+            }
+            if e.weighted && col.weights == nil { throw ModelError.invalidSpec("pooling of '\(e.feature)' is weighted but the column has no weights") }
+        }
+        for name in spec.denseInputs {
+            guard let col = batch.dense[name] else { throw ModelError.missingFeature(name) }
+            if col.count != batch.count { throw ModelError.invalidSpec("column '\(name)' has \(col.count) rows, expected \(batch.count)") }
+        }
+    }
+
+    /// Checks that data described by `features` and `itemCount` can be fed to this
+    /// (e.g. loaded) model: same item catalogue size, and every feature the spec reads
+    /// present with the same kind and vocabulary size.
+    public func checkCompatible(features data: [FeatureInfo], itemCount items: Int) throws {
+        if items != itemCount {
+            throw ModelError.invalidSpec("the model was built for \(itemCount) items but the data has \(items)")
+        }
+        let used = Set(spec.encoders.map(\.feature) + spec.denseInputs)
+        for f in features where used.contains(f.name) {
+            guard let d = data.first(where: { $0.name == f.name }) else { throw ModelError.missingFeature(f.name) }
+            if d.kind != f.kind || d.vocabularySize != f.vocabularySize {
+                throw ModelError.invalidSpec("feature '\(f.name)' was \(f.kind.rawValue) with \(f.vocabularySize) values when the model was built; the data has \(d.kind.rawValue) with \(d.vocabularySize)")
+            }
+        }
+    }
+
+    // MARK: vectors for retrieval
+
+    /// Width of `userVectors` and `itemVectors` rows: the tower width, plus one slot
+    /// for the item bias when the output layer has one.
+    public var vectorDimension: Int { spec.towerDimension + (spec.output.bias ? 1 : 0) }
+
+    /// The user vectors of the samples (rows × vectorDimension): [1, u] with a bias,
+    /// else u (unit length when the model normalises). The inner product with an
+    /// item vector is the model's logit up to the temperature.
+    ///
+    /// `denseOverrides` replaces dense inputs for every sample: the paper sets
+    /// `example_age` to 0 at serving time (`["example_age": 0]`).
+    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) -> [Float] {
+        let d = spec.towerDimension, vd = vectorDimension, off = vd - d
+        var batch = batch
+        for (name, v) in denseOverrides { batch.dense[name] = [Float](repeating: v, count: batch.count) }
+        var out = [Float].zeros(batch.count * vd)
+        var start = 0
+        while start < batch.count {
+            let end = min(start + chunk, batch.count)
+            let part = end - start == batch.count ? batch : batch.gather(start..<end)
+            let u = worker(0).tower(part)
+            for r in 0..<(end - start) {
+                if off == 1 { out[(start + r) * vd] = 1 }
+                for j in 0..<d { out[(start + r) * vd + off + j] = u[r * d + j] }
+            }
+            start = end
+        }
+        return out
+    }
+
+    /// The item vectors (itemCount × vectorDimension): [b_i, w_i] (w_i normalised
+    /// when the model normalises).
+    public func itemVectors() -> [Float] {
+        let d = spec.towerDimension, vd = vectorDimension, off = vd - d
+        let w = parameter(named: "output.w")!.value, b = parameter(named: "output.b")?.value
+        var out = [Float].zeros(itemCount * vd)
+        out.withUnsafeMutableBufferPointer { op in
+            for i in 0..<itemCount {
+                let row = op.baseAddress! + i * vd
+                if off == 1 { row[0] = b![i] }
+                for j in 0..<d { row[off + j] = w[i * d + j] }
+                if spec.normalize { _ = L2Normalize.normalizeRow(row + off, d) }
+            }
+        }
+        return out
+    }
+}

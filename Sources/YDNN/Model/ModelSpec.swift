@@ -1,0 +1,186 @@
+/// The description of a candidate-generation network, built statement by statement
+/// by the command layer and stored verbatim in checkpoints.
+///
+/// The network is: every encoder turns one sparse feature of a sample into a vector;
+/// the vectors and the raw dense inputs are concatenated; hidden layers follow; the
+/// result (optionally L2-normalised) is the user vector, scored against an output
+/// item table by the loss.
+///
+///     var spec = ModelSpec()
+///     spec.encoders = [.embedding("user_id", dim: 64), .lstm("items", hidden: 64, pool: .max)]
+///     spec.hidden = [DenseSpec(256), DenseSpec(31)]
+///     spec.output = .nce(negatives: 5, noise: .frequency)
+public struct ModelSpec: Codable, Equatable, Sendable {
+    public var encoders: [EncoderSpec] = []
+    /// Dense per-sample inputs (`SampleBatch.dense` columns, e.g. `example_age`)
+    /// appended to the concatenation as they are.
+    public var denseInputs: [String] = []
+    public var hidden: [DenseSpec] = []
+    /// L2-normalise the user vector and the item vectors; logits are then divided by `temperature`.
+    public var normalize: Bool = false
+    public var temperature: Float = 1
+    public var output: OutputSpec = .nce()
+
+    public init() {}
+
+    /// The input width of the first hidden layer.
+    public var concatDimension: Int { encoders.reduce(0) { $0 + $1.outputDimension } + denseInputs.count }
+
+    /// The width of the user tower's output (before the output layer's bias slot).
+    public var towerDimension: Int { hidden.last?.units ?? concatDimension }
+
+    /// Checks the spec against the features the data provides.
+    public func validate(features: [FeatureInfo], itemCount: Int) throws {
+        if encoders.isEmpty && denseInputs.isEmpty { throw ModelError.invalidSpec("the model has no inputs: add an embedding or encoder") }
+        if itemCount < 2 { throw ModelError.invalidSpec("the item catalogue needs at least 2 items, got \(itemCount)") }
+        var tables = Set<String>()
+        for e in encoders {
+            guard let f = features.first(where: { $0.name == e.feature }) else {
+                throw ModelError.unknownFeature(e.feature, known: features.map(\.name))
+            }
+            if f.kind == .dense { throw ModelError.invalidSpec("feature '\(e.feature)' is dense; list it in denseInputs instead of embedding it") }
+            if f.vocabularySize < 1 { throw ModelError.invalidSpec("feature '\(e.feature)' has an empty vocabulary") }
+            if e.dim < 1 { throw ModelError.invalidSpec("\(e.kind.rawValue) \(e.feature): dimension must be positive") }
+            if e.kind == .lstm && e.hidden < 1 { throw ModelError.invalidSpec("lstm \(e.feature): hidden size must be positive") }
+            if e.kind == .lstm && !(e.pool == .max || e.pool == .last) { throw ModelError.invalidSpec("lstm \(e.feature): pool must be max or last") }
+            if e.kind == .embedding && e.pool == .last { throw ModelError.invalidSpec("embed \(e.feature): pool must be avg, sum or max") }
+            if !tables.insert(e.tableName).inserted { throw ModelError.invalidSpec("feature '\(e.feature)' has two \(e.kind.rawValue) encoders") }
+        }
+        for d in denseInputs where !features.contains(where: { $0.name == d && $0.kind == .dense }) {
+            throw ModelError.unknownFeature(d, known: features.filter { $0.kind == .dense }.map(\.name))
+        }
+        for (i, h) in hidden.enumerated() where h.units < 1 { throw ModelError.invalidSpec("dense layer \(i + 1): size must be positive") }
+        if !(temperature > 0) { throw ModelError.invalidSpec("temperature must be positive") }
+        switch output.loss {
+        case .nce, .sampledSoftmax:
+            if output.negatives < 1 { throw ModelError.invalidSpec("\(output.loss.rawValue): negatives must be at least 1") }
+        case .fullSoftmax, .inBatch: break
+        }
+    }
+}
+
+public enum Pooling: String, Codable, Sendable, CaseIterable {
+    case avg, sum, max, last
+}
+
+/// One input encoder: an embedding table plus a way to turn a sample's id list into
+/// one vector.
+public struct EncoderSpec: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// Embedding lookup, pooled over the ids (`embed`, `pool`).
+        case embedding
+        /// Embedding lookup, then an LSTM over the sequence, pooled over time.
+        case lstm
+        /// Embedding lookup, then softmax attention with a learned query.
+        case attention
+    }
+    public var kind: Kind
+    public var feature: String
+    /// Embedding width.
+    public var dim: Int
+    /// LSTM hidden size (LSTM only).
+    public var hidden: Int
+    public var pool: Pooling
+    /// Weight each id by `RaggedIDs.weights` (e.g. rating) when pooling.
+    public var weighted: Bool
+    /// Also emit the embedding of the sequence's last id in a slot of its own.
+    public var lastSlot: Bool
+
+    public init(kind: Kind, feature: String, dim: Int, hidden: Int = 0, pool: Pooling = .avg,
+                weighted: Bool = false, lastSlot: Bool = false) {
+        self.kind = kind; self.feature = feature; self.dim = dim; self.hidden = hidden
+        self.pool = pool; self.weighted = weighted; self.lastSlot = lastSlot
+    }
+
+    /// `embed FEATURE DIM pool=...` and `pool FEATURE avg|sum|max`.
+    public static func embedding(_ feature: String, dim: Int, pool: Pooling = .avg, weighted: Bool = false,
+                                 lastSlot: Bool = false) -> EncoderSpec {
+        EncoderSpec(kind: .embedding, feature: feature, dim: dim, pool: pool, weighted: weighted, lastSlot: lastSlot)
+    }
+
+    /// `lstm FEATURE HIDDEN pool=max|last`; the embedding width defaults to the hidden size.
+    public static func lstm(_ feature: String, hidden: Int, dim: Int? = nil, pool: Pooling = .max,
+                            lastSlot: Bool = false) -> EncoderSpec {
+        EncoderSpec(kind: .lstm, feature: feature, dim: dim ?? hidden, hidden: hidden, pool: pool, lastSlot: lastSlot)
+    }
+
+    /// `attention FEATURE`: self-attention pooling.
+    public static func attention(_ feature: String, dim: Int, weighted: Bool = false, lastSlot: Bool = false) -> EncoderSpec {
+        EncoderSpec(kind: .attention, feature: feature, dim: dim, pool: .sum, weighted: weighted, lastSlot: lastSlot)
+    }
+
+    public var outputDimension: Int { (kind == .lstm ? hidden : dim) + (lastSlot ? dim : 0) }
+
+    /// Name of the embedding table parameter.
+    public var tableName: String { "\(kind.rawValue).\(feature)" }
+}
+
+public struct DenseSpec: Codable, Equatable, Sendable {
+    public enum Activation: String, Codable, Sendable { case relu, none }
+    public var units: Int
+    public var activation: Activation
+    public init(_ units: Int, _ activation: Activation = .relu) { self.units = units; self.activation = activation }
+}
+
+public struct OutputSpec: Codable, Equatable, Sendable {
+    public enum Loss: String, Codable, Sendable {
+        /// Paddle's NCE: logistic loss on the true item vs `negatives` noise items per sample.
+        case nce
+        /// Softmax over the true item and `negatives` shared sampled items.
+        case sampledSoftmax = "sampled_softmax"
+        /// Exact softmax over the whole catalogue.
+        case fullSoftmax = "full_softmax"
+        /// Softmax over the true item and the other samples' true items in the batch.
+        case inBatch = "in_batch"
+    }
+    public enum Noise: String, Codable, Sendable {
+        case uniform
+        /// Proportional to the item's count among training labels.
+        case frequency
+        /// Count^0.75 (word2vec-style damping of popular items).
+        case damped
+    }
+    public var loss: Loss
+    /// Negatives per sample (NCE) or per batch (sampled softmax).
+    public var negatives: Int
+    public var noise: Noise
+    /// Subtract log Q(item) from sampled logits (sampled and in-batch softmax).
+    public var logQ: Bool
+    /// A per-item bias; the item vector is then [b_i, w_i] and the user vector [1, u].
+    public var bias: Bool
+
+    public init(loss: Loss, negatives: Int = 5, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = true) {
+        self.loss = loss; self.negatives = negatives; self.noise = noise; self.logQ = logQ; self.bias = bias
+    }
+
+    public static func nce(negatives: Int = 5, noise: Noise = .frequency) -> OutputSpec {
+        OutputSpec(loss: .nce, negatives: negatives, noise: noise, logQ: false, bias: true)
+    }
+    public static func sampledSoftmax(negatives: Int, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = false) -> OutputSpec {
+        OutputSpec(loss: .sampledSoftmax, negatives: negatives, noise: noise, logQ: logQ, bias: bias)
+    }
+    public static func fullSoftmax(bias: Bool = true) -> OutputSpec {
+        OutputSpec(loss: .fullSoftmax, negatives: 0, noise: .uniform, logQ: false, bias: bias)
+    }
+    public static func inBatch(logQ: Bool = true, noise: Noise = .frequency) -> OutputSpec {
+        OutputSpec(loss: .inBatch, negatives: 0, noise: noise, logQ: logQ, bias: false)
+    }
+}
+
+/// Errors of the model half, worded for the person at the REPL.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case invalidSpec(String)
+    case unknownFeature(String, known: [String])
+    case missingFeature(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSpec(let m): return "invalid model: \(m)"
+        case .unknownFeature(let f, let known):
+            return "unknown feature '\(f)'" + (known.isEmpty ? "" : " (available: \(known.joined(separator: ", ")))")
+        case .missingFeature(let f): return "the batch has no column '\(f)' that the model needs"
+        case .checkpoint(let m): return "cannot load model: \(m)"
+        }
+    }
+}

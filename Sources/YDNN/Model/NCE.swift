@@ -1,0 +1,104 @@
+import Foundation
+
+/// Noise-contrastive estimation as Paddle's `nce` layer computes it. For a sample
+/// with user vector u, its true item and k noise items j (drawn from q):
+///
+///     o_j  = σ(u·w_j/T + b_j)          B_j = k·q(j)
+///     loss = −log(o_t / (o_t + B_t)) − Σ_neg log(B_j / (o_j + B_j))
+///
+/// so the logistic classifier learns "data vs noise" with the log(k·q) correction,
+/// and u·w_j + b_j approximates the item's log-probability.
+public final class NCELoss: OutputLoss {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let dWeight: Gradient
+    public let dBias: Gradient?
+    public let negativesPerSample: Int
+    public let temperature: Float
+    public var noise: [Float]
+    public var flops: Double = 0
+    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) }
+
+    private let items: ItemCandidates
+    private var user: [Float] = []
+    private var rows = 0
+    private var candidate: [Int32] = []   // rows×(k+1) compact indices, true item first
+    private var dLogit: [Float] = []      // rows×(k+1)
+
+    public init(weight: Parameter, bias: Parameter?, negatives: Int, noise: [Float], normalize: Bool = false,
+                temperature: Float = 1) {
+        precondition(noise.count == weight.rows && (bias == nil || bias!.count == weight.rows))
+        self.weight = weight; self.bias = bias; negativesPerSample = negatives
+        self.noise = noise; self.temperature = temperature
+        dWeight = Gradient(weight); dBias = bias.map { Gradient($0) }
+        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize)
+    }
+
+    /// log σ(z), stable for large |z|.
+    @inline(__always) static func logSigmoid(_ z: Double) -> Double {
+        z >= 0 ? -Foundation.log1p(Foundation.exp(-z)) : z - Foundation.log1p(Foundation.exp(z))
+    }
+
+    public func forward(user: [Float], rows: Int, labels: [Int32], negatives: [Int32]) -> Double {
+        let k = negativesPerSample, d = weight.cols, c = k + 1
+        precondition(user.count == rows * d && labels.count == rows && negatives.count == rows * k)
+        self.user = user; self.rows = rows
+        items.build(labels + negatives)
+        candidate = [Int32](repeating: 0, count: rows * c)
+        dLogit = .zeros(rows * c)
+        var total: Double = 0
+        user.withUnsafeBufferPointer { up in
+            items.w.withUnsafeBufferPointer { wp in
+                for i in 0..<rows {
+                    for j in 0..<c {
+                        let id = j == 0 ? labels[i] : negatives[i * k + j - 1]
+                        let s = items.index(id)
+                        candidate[i * c + j] = Int32(s)
+                        let z = Double(Vec.dot(up.baseAddress! + i * d, wp.baseAddress! + s * d, d) / temperature + items.b[s])
+                        let bq = Double(k) * Double(noise[Int(id)])
+                        let o = 1 / (1 + Foundation.exp(-z))
+                        if j == 0 {
+                            total += -NCELoss.logSigmoid(z) + Foundation.log(o + bq)
+                            dLogit[i * c + j] = Float(bq * (o - 1) / (o + bq))
+                        } else {
+                            total += -Foundation.log(bq) + Foundation.log(o + bq)
+                            dLogit[i * c + j] = Float(o * (1 - o) / (o + bq))
+                        }
+                    }
+                }
+            }
+        }
+        flops += 2 * Double(rows * c * d)
+        return total
+    }
+
+    public func backward(scale: Float) -> [Float] {
+        let k = negativesPerSample, d = weight.cols, c = k + 1
+        var du = [Float].zeros(rows * d)
+        user.withUnsafeBufferPointer { up in
+            items.w.withUnsafeBufferPointer { wp in
+                items.dw.withUnsafeMutableBufferPointer { dwp in
+                    du.withUnsafeMutableBufferPointer { dup in
+                        for i in 0..<rows {
+                            for j in 0..<c {
+                                let s = Int(candidate[i * c + j]), g = dLogit[i * c + j]
+                                let gz = g / temperature
+                                Vec.axpy(gz * scale, wp.baseAddress! + s * d, dup.baseAddress! + i * d, d)
+                                Vec.axpy(gz, up.baseAddress! + i * d, dwp.baseAddress! + s * d, d)
+                                items.db[s] += g
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        items.scatter(dWeight: dWeight, dBias: dBias, scale: scale)
+        flops += 4 * Double(rows * c * d)
+        return du
+    }
+
+    /// Draws rows×k noise items, per sample, from `sampler`.
+    public static func drawNegatives(rows: Int, k: Int, sampler: NegativeSampler, _ rng: inout RNG) -> [Int32] {
+        (0..<(rows * k)).map { _ in sampler.sample(&rng) }
+    }
+}

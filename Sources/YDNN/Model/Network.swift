@@ -1,0 +1,95 @@
+/// One worker's copy of the computation: the layers of a `Model`, all reading the
+/// model's shared parameters and each holding its own activations and gradients.
+/// The trainer runs one per thread on a shard of the batch and then sums the
+/// gradients in worker order.
+final class Network {
+    let spec: ModelSpec
+    let encoders: [FeatureEncoder]
+    let dense: [Dense]
+    let norm: L2Normalize?
+    let loss: OutputLoss
+    let gradients: [Gradient]
+    private var rows = 0
+
+    init(spec: ModelSpec, parameter: (String) -> Parameter, noise: [Float]) {
+        self.spec = spec
+        encoders = spec.encoders.map { e -> FeatureEncoder in
+            let table = parameter(e.tableName)
+            switch e.kind {
+            case .embedding: return EmbeddingPool(spec: e, table: table)
+            case .lstm:
+                return LSTMEncoder(spec: e, table: table, wx: parameter(e.tableName + ".wx"),
+                                   wh: parameter(e.tableName + ".wh"), bias: parameter(e.tableName + ".b"))
+            case .attention: return AttentionPool(spec: e, table: table, query: parameter(e.tableName + ".query"))
+            }
+        }
+        dense = spec.hidden.indices.map { i in
+            Dense(weight: parameter("dense\(i + 1).w"), bias: parameter("dense\(i + 1).b"),
+                  relu: spec.hidden[i].activation == .relu)
+        }
+        norm = spec.normalize ? L2Normalize(dim: spec.towerDimension) : nil
+        let w = parameter("output.w"), b = spec.output.bias ? parameter("output.b") : nil
+        let o = spec.output
+        switch o.loss {
+        case .nce:
+            loss = NCELoss(weight: w, bias: b, negatives: o.negatives, noise: noise, normalize: spec.normalize,
+                           temperature: spec.temperature)
+        case .sampledSoftmax, .fullSoftmax, .inBatch:
+            let mode: SoftmaxLoss.Mode = o.loss == .fullSoftmax ? .full : o.loss == .inBatch ? .inBatch : .sampled
+            loss = SoftmaxLoss(mode: mode, weight: w, bias: b, noise: noise, logQ: o.logQ,
+                               normalize: spec.normalize, temperature: spec.temperature)
+        }
+        gradients = encoders.flatMap(\.gradients) + dense.flatMap { [$0.dWeight, $0.dBias] } + loss.gradients
+    }
+
+    var flops: Double { encoders.reduce(0) { $0 + $1.flops } + dense.reduce(0) { $0 + $1.flops } + loss.flops }
+
+    /// The user tower: encoders → concat (+ dense inputs) → hidden layers → (L2 norm).
+    /// Returns rows × towerDimension.
+    func tower(_ batch: SampleBatch) -> [Float] {
+        rows = batch.count
+        let width = spec.concatDimension
+        var x = [Float].zeros(rows * width)
+        var offset = 0
+        for enc in encoders {
+            let ids = batch.sparse[enc.spec.feature] ?? RaggedIDs(offsets: [Int32](repeating: 0, count: rows + 1), ids: [])
+            let out = enc.forward(ids)
+            let d = enc.outputDimension
+            for r in 0..<rows { for j in 0..<d { x[r * width + offset + j] = out[r * d + j] } }
+            offset += d
+        }
+        for name in spec.denseInputs {
+            if let col = batch.dense[name] { for r in 0..<rows { x[r * width + offset] = col[r] } }
+            offset += 1
+        }
+        for layer in dense { x = layer.forward(x, rows: rows) }
+        if let norm { x = norm.forward(x, rows: rows) }
+        return x
+    }
+
+    func towerBackward(_ dUser: [Float]) {
+        var g = dUser
+        if let norm { g = norm.backward(g) }
+        for layer in dense.reversed() { g = layer.backward(g) }
+        let width = spec.concatDimension
+        var offset = 0
+        for enc in encoders {
+            let d = enc.outputDimension
+            var part = [Float].zeros(rows * d)
+            for r in 0..<rows { for j in 0..<d { part[r * d + j] = g[r * width + offset + j] } }
+            enc.backward(part)
+            offset += d
+        }
+    }
+
+    /// Forward and backward on one shard; gradients are scaled by `scale` (1/batch).
+    /// Returns the summed loss of the shard.
+    func step(_ batch: SampleBatch, negatives: [Int32], scale: Float) -> Double {
+        let user = tower(batch)
+        let l = loss.forward(user: user, rows: batch.count, labels: batch.labels, negatives: negatives)
+        towerBackward(loss.backward(scale: scale))
+        return l
+    }
+
+    func zeroGradients() { for g in gradients { g.zero() } }
+}

@@ -1,0 +1,129 @@
+/// A learnable matrix (rows × cols, row-major). Parameters are shared by every
+/// training worker; only the optimizer writes them, between batches, so workers
+/// may read them concurrently during forward and backward.
+public final class Parameter: @unchecked Sendable {
+    public let name: String
+    public let rows: Int
+    public let cols: Int
+    /// Embedding-like tables where a batch touches few rows: their gradients are
+    /// kept per row and the optimizer updates only those rows (lazy Adam).
+    public let sparse: Bool
+    public var value: [Float]
+
+    public init(name: String, rows: Int, cols: Int, sparse: Bool = false, value: [Float]? = nil) {
+        self.name = name; self.rows = rows; self.cols = cols; self.sparse = sparse
+        self.value = value ?? .zeros(rows * cols)
+        precondition(self.value.count == rows * cols, "parameter \(name): wrong value count")
+    }
+
+    public var count: Int { rows * cols }
+
+    /// Uniform in ±scale (Glorot-style when scale = sqrt(6/(fanIn+fanOut))).
+    public func initUniform(_ scale: Float, _ rng: inout RNG) {
+        for i in 0..<value.count { value[i] = (rng.nextFloat() * 2 - 1) * scale }
+    }
+
+    public func initGaussian(_ std: Float, _ rng: inout RNG) {
+        for i in 0..<value.count { value[i] = rng.nextGaussian() * std }
+    }
+}
+
+/// The gradient of one parameter, owned by one worker. Dense parameters keep a full
+/// buffer; sparse ones keep only the touched rows, in first-touch order (never a
+/// dictionary: its iteration order changes from run to run and would break
+/// determinism).
+public final class Gradient: @unchecked Sendable {
+    public let parameter: Parameter
+    /// Full gradient (dense parameters only).
+    public var dense: [Float]
+    /// Touched rows (sparse parameters only), in first-touch order.
+    public private(set) var touched: [Int32] = []
+    /// Values of the touched rows: row `touched[s]` is at `rowValues[s*cols ..< (s+1)*cols]`.
+    public private(set) var rowValues: [Float] = []
+    /// Row → slot in `touched`, or -1.
+    private var slot: [Int32]
+
+    public init(_ parameter: Parameter) {
+        self.parameter = parameter
+        dense = parameter.sparse ? [] : .zeros(parameter.count)
+        slot = parameter.sparse ? [Int32](repeating: -1, count: parameter.rows) : []
+    }
+
+    public var isSparse: Bool { parameter.sparse }
+
+    /// grad[row] += scale · src[0..<cols]
+    public func addRow(_ row: Int, _ src: UnsafePointer<Float>, scale: Float = 1) {
+        let cols = parameter.cols
+        if !parameter.sparse {
+            dense.withUnsafeMutableBufferPointer { d in Vec.axpy(scale, src, d.baseAddress! + row * cols, cols) }
+            return
+        }
+        let s = slotIndex(row)
+        rowValues.withUnsafeMutableBufferPointer { d in Vec.axpy(scale, src, d.baseAddress! + s * cols, cols) }
+    }
+
+    /// grad[row][col] += v
+    public func add(row: Int, col: Int, _ v: Float) {
+        if !parameter.sparse { dense[row * parameter.cols + col] += v; return }
+        rowValues[slotIndex(row) * parameter.cols + col] += v
+    }
+
+    func slotIndex(_ row: Int) -> Int {
+        let s = slot[row]
+        if s >= 0 { return Int(s) }
+        let n = touched.count
+        slot[row] = Int32(n)
+        touched.append(Int32(row))
+        rowValues.append(contentsOf: repeatElement(0, count: parameter.cols))
+        return n
+    }
+
+    /// The gradient as a full matrix (tests, small tables).
+    public func toDense() -> [Float] {
+        if !parameter.sparse { return dense }
+        var out = [Float].zeros(parameter.count)
+        let c = parameter.cols
+        for (s, r) in touched.enumerated() {
+            for j in 0..<c { out[Int(r) * c + j] = rowValues[s * c + j] }
+        }
+        return out
+    }
+
+    public func zero() {
+        if !parameter.sparse {
+            dense.withUnsafeMutableBufferPointer { d in d.update(repeating: 0) }
+            return
+        }
+        for r in touched { slot[Int(r)] = -1 }
+        touched.removeAll(keepingCapacity: true)
+        rowValues.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether every entry is finite (no NaN or infinity).
+    public var isFinite: Bool {
+        // v·0 is 0 for finite v and NaN for NaN or ±inf, so the sum is NaN exactly when
+        // some entry is not finite: one pass without branches.
+        var s: Float = 0
+        let values = parameter.sparse ? rowValues : dense
+        values.withUnsafeBufferPointer { for v in $0 { s += v * 0 } }
+        return s.isFinite
+    }
+
+    /// self += other, visiting other's rows in their order: a fixed-order reduction,
+    /// so the same shards always give bit-identical sums.
+    public func accumulate(_ other: Gradient) {
+        precondition(other.parameter === parameter)
+        if !parameter.sparse {
+            dense.withUnsafeMutableBufferPointer { d in
+                other.dense.withUnsafeBufferPointer { o in
+                    for i in 0..<d.count { d[i] += o[i] }
+                }
+            }
+            return
+        }
+        let c = parameter.cols
+        other.rowValues.withUnsafeBufferPointer { o in
+            for (s, r) in other.touched.enumerated() { addRow(Int(r), o.baseAddress! + s * c) }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Dispatch
+import Foundation
+
+public struct TrainOptions: Sendable {
+    public var epochs: Int = 1
+    public var batchSize: Int = 128
+    public var optimizer = OptimizerSpec()
+    /// Training workers. Each batch is cut into `threads` contiguous shards that run
+    /// forward/backward concurrently; their gradients are then summed in worker
+    /// order, so the same seed and thread count always give identical weights.
+    public var threads: Int = 1
+    /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
+    public var blasThreads: Int = 1
+    public var shuffle: Bool = true
+    public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 1) {
+        self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
+    }
+}
+
+/// What the trainer tells its caller after every batch (for progress bars) and at
+/// the end of every epoch (`isEpochEnd`, for one line per epoch).
+public struct TrainProgress: Sendable {
+    public var epoch: Int               // 1-based
+    public var epochs: Int
+    public var batch: Int               // 1-based, within the epoch
+    public var batchesPerEpoch: Int
+    /// Mean loss per sample over this epoch so far.
+    public var loss: Double
+    public var samplesPerSecond: Double
+    /// Estimated seconds until the last epoch ends.
+    public var eta: Double
+    public var isEpochEnd: Bool
+}
+
+public struct TrainReport: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case completed
+        /// Ctrl-C: stopped after the current batch; the weights are kept.
+        case interrupted
+        /// The loss became NaN or infinite; that batch was not applied.
+        case nonFinite(lastGoodLoss: Double?)
+    }
+    public var outcome: Outcome
+    /// Mean loss per sample of each finished (or interrupted) epoch.
+    public var epochLosses: [Double]
+    /// Mean loss per sample of every applied batch.
+    public var batchLosses: [Double]
+    public var samples: Int
+    public var seconds: Double
+    public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    /// Floating-point operations counted by the layers (forward + backward).
+    public var flops: Double
+
+    /// One sentence for the person at the REPL.
+    public var message: String {
+        switch outcome {
+        case .completed: return "trained \(epochLosses.count) epoch(s), final loss \(fmt(epochLosses.last))"
+        case .interrupted: return "training interrupted after \(batchLosses.count) batch(es); weights kept, last loss \(fmt(batchLosses.last))"
+        case .nonFinite(let last):
+            return "training stopped: the loss became NaN or infinite (last good loss \(fmt(last))); lower the learning rate"
+        }
+    }
+    private func fmt(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "n/a" }
+}
+
+/// Mini-batch training of a `Model`.
+public final class Trainer {
+    public let options: TrainOptions
+    public init(_ options: TrainOptions) { self.options = options }
+
+    /// Trains in place. `progress` is called on the calling thread after each batch.
+    /// Polls `Interrupt.isRequested` between batches (and clears it when it stops).
+    public func train(_ model: Model, on samples: SampleBatch,
+                      progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
+        guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }
+        guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
+            throw ModelError.invalidSpec("epochs, batch and threads must be positive")
+        }
+        try model.validate(samples)
+        model.setNoise(fromLabels: samples.labels)
+        model.initializeOutputBias()
+        let sampler = NegativeSampler(weights: model.noise.map(Double.init))
+        let optimizer = model.optimizer(for: options.optimizer)
+        let threads = min(options.threads, options.batchSize)
+        let workers = (0..<threads).map { model.worker($0) }
+        let savedBLAS = BLAS.threads
+        BLAS.threads = options.blasThreads
+        defer { BLAS.threads = savedBLAS }
+
+        // Streams depend on how many epochs the model has already seen, so a second
+        // `train` continues with fresh shuffles instead of repeating the first.
+        let run = model.epochsTrained
+        var shuffleRNG = RNG(seed: model.seed, stream: "shuffle.\(run)")
+        var negativeRNG = RNG(seed: model.seed, stream: "negatives.\(run)")
+        let out = model.spec.output
+        let batches = (samples.count + options.batchSize - 1) / options.batchSize
+        let totalBatches = batches * options.epochs
+        var report = TrainReport(outcome: .completed, epochLosses: [], batchLosses: [], samples: 0, seconds: 0, flops: 0)
+        let flopsBefore = workers.reduce(0) { $0 + $1.flops }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var lastGood: Double? = nil
+        var order = Array(0..<samples.count)
+        // Raw storage: workers write their own slot concurrently, which a Swift array
+        // captured by the closure would flag as overlapping access.
+        let shardLoss = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
+        shardLoss.initialize(repeating: 0)
+        defer { shardLoss.deallocate() }
+
+        training: for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
+            if options.shuffle { shuffle(&order, &shuffleRNG) }
+            var epochSum = 0.0, epochCount = 0
+            for b in 0..<batches {
+                let lo = b * options.batchSize, hi = min(lo + options.batchSize, samples.count)
+                let rows = hi - lo
+                // Drawn for the whole batch before sharding, so they do not depend on the thread count.
+                let negatives = model.drawNegatives(rows: rows, sampler, &negativeRNG)
+                let perRow = out.loss == .nce ? out.negatives : 0
+                let scale = 1 / Float(rows)
+                // In-batch negatives are the batch's other labels: a shard would only see
+                // its own part, so that loss always runs as one worker.
+                let shards = threads == 1 || out.loss == .inBatch ? 1 : min(threads, rows)
+                let step: (Int) -> Void = { w in
+                    let a = lo + rows * w / shards, z = lo + rows * (w + 1) / shards
+                    let shard = samples.gather(order[a..<z])
+                    let negs = perRow > 0 ? Array(negatives[(a - lo) * perRow ..< (z - lo) * perRow]) : negatives
+                    workers[w].zeroGradients()
+                    shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale)
+                }
+                if shards == 1 { step(0) } else { DispatchQueue.concurrentPerform(iterations: shards, execute: step) }
+                let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)
+                if !batchLoss.isFinite {
+                    report.outcome = .nonFinite(lastGoodLoss: lastGood)
+                    break training
+                }
+                for w in 1..<max(shards, 1) {
+                    for (g0, g) in zip(workers[0].gradients, workers[w].gradients) { g0.accumulate(g) }
+                }
+                // A finite loss can still come with an overflowing gradient; applying it
+                // would poison the weights, so it stops training the same way.
+                if !workers[0].gradients.allSatisfy({ $0.isFinite }) {
+                    report.outcome = .nonFinite(lastGoodLoss: lastGood)
+                    break training
+                }
+                optimizer.apply(workers[0].gradients)
+                lastGood = batchLoss
+                report.batchLosses.append(batchLoss)
+                model.lossHistory.append(batchLoss)
+                epochSum += batchLoss * Double(rows); epochCount += rows
+                report.samples += rows
+
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let done = (epoch - 1) * batches + b + 1
+                let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
+                let interrupted = Interrupt.isRequested
+                if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
+                progress?(TrainProgress(epoch: epoch, epochs: options.epochs, batch: b + 1, batchesPerEpoch: batches,
+                                        loss: epochSum / Double(epochCount), samplesPerSecond: rate,
+                                        eta: Double(totalBatches - done) * elapsed / Double(done),
+                                        isEpochEnd: b + 1 == batches))
+                if interrupted {
+                    Interrupt.clear()
+                    report.outcome = .interrupted
+                    break training
+                }
+            }
+            model.epochsTrained += 1
+        }
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        report.flops = workers.reduce(0) { $0 + $1.flops } - flopsBefore
+        return report
+    }
+
+    /// Fisher–Yates with our RNG (the standard library's shuffle may change between releases).
+    private func shuffle(_ a: inout [Int], _ rng: inout RNG) {
+        if a.count < 2 { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, rng.nextInt(below: i + 1)) }
+    }
+}
+
+extension Model {
+    /// Mean loss per sample on `samples` without changing the weights (a validation
+    /// loss). Negatives come from a fixed stream, so the number is reproducible.
+    public func loss(on samples: SampleBatch, batchSize: Int = 512) throws -> Double {
+        guard samples.count > 0 else { throw ModelError.invalidSpec("there are no samples to score") }
+        try validate(samples)
+        let sampler = NegativeSampler(weights: noise.map(Double.init))
+        var rng = RNG(seed: seed, stream: "eval-negatives")
+        let net = worker(0)
+        var total = 0.0
+        var start = 0
+        while start < samples.count {
+            let end = min(start + batchSize, samples.count)
+            let batch = samples.gather(start..<end)
+            let user = net.tower(batch)
+            total += net.loss.forward(user: user, rows: batch.count, labels: batch.labels,
+                                      negatives: drawNegatives(rows: batch.count, sampler, &rng))
+            start = end
+        }
+        return total / Double(samples.count)
+    }
+
+    /// The negatives the output layer expects for a batch of `rows` samples.
+    func drawNegatives(rows: Int, _ sampler: NegativeSampler, _ rng: inout RNG) -> [Int32] {
+        switch spec.output.loss {
+        case .nce: return NCELoss.drawNegatives(rows: rows, k: spec.output.negatives, sampler: sampler, &rng)
+        case .sampledSoftmax: return SoftmaxLoss.drawNegatives(k: spec.output.negatives, sampler: sampler, &rng)
+        case .fullSoftmax, .inBatch: return []
+        }
+    }
+
+    /// Summed loss of one batch with the given negatives, and the gradient of that sum
+    /// for every parameter (by name, dense layout). For whole-model gradient tests.
+    public func lossAndGradients(on batch: SampleBatch, negatives: [Int32]) throws -> (loss: Double, gradients: [String: [Float]]) {
+        try validate(batch)
+        let net = worker(0)
+        net.zeroGradients()
+        let l = net.step(batch, negatives: negatives, scale: 1)
+        var grads: [String: [Float]] = [:]
+        for g in net.gradients { grads[g.parameter.name] = g.toDense() }
+        return (l, grads)
+    }
+}
