@@ -1,9 +1,9 @@
 import COpenBLAS
 import Foundation
 
-/// Brute-force search: every item scored. Many queries go through blocked matrix
-/// products (OpenBLAS sgemm on a query block x item block tile) followed by a
-/// bounded heap per query; one query is a SIMD scan. This is the reference every
+/// Brute-force search: every item scored. Many queries go through a blocked,
+/// register-tiled SIMD product (ExactKernel.swift) feeding a bounded heap per
+/// query; one query is a SIMD scan. This is the reference every
 /// approximate index is measured against.
 public final class ExactIndex: VectorIndex, @unchecked Sendable {
     public let items: VectorSet
@@ -13,15 +13,21 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     public var dimension: Int { items.dimension }
     public var summary: String { "exact \(metric.rawValue): \(count) items x \(dimension)" }
 
-    /// Queries per sgemm tile, items per tile. 128 x 1024 floats = 512 KB: the
-    /// tile is written and scanned while still in L2.
-    static let queryBlock = 128
+    /// Queries per work chunk, items per cache block.
+    static let queryBlock = 64
     static let itemBlock = 1024
+
+    /// The items again in the layout of the many-query kernel (a second copy: the
+    /// price of a fast batch path).
+    let panels: ItemPanels
 
     public init(items: VectorSet, metric: SimilarityMetric = .innerProduct) {
         self.metric = metric
         self.items = metric == .cosine ? items.normalized() : items
+        panels = ItemPanels(self.items)
     }
+
+    deinit { panels.free() }
 
     private func prepared(_ query: [Float]) -> [Float] {
         guard metric == .cosine else { return query }
@@ -61,82 +67,49 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         precondition(excluding == nil || excluding!.count == queries.count, "one exclusion list per query")
         let qs = metric == .cosine ? queries.normalized() : queries
         let sortedExcluded = excluding?.map { $0.map { Int32($0) }.sorted() }
-        let nq = qs.count, d = dimension, n = count
-        let qb = Self.queryBlock, ib = Self.itemBlock
+        let nq = qs.count, d = dimension
+        let panels = self.panels
+        // A chunk of queries walks the items one block of panels at a time; the block
+        // (64 panels = 1024 items, 128 KB at d = 32) stays in L2 while every 4-query
+        // group of the chunk passes over it.
+        let qb = Self.queryBlock, blockPanels = Self.itemBlock / ItemPanels.width
         let chunks = (nq + qb - 1) / qb
         let workers = min(max(1, threads), max(1, chunks))
         var results = [[ScoredItem]](repeating: [], count: nq)
         let counter = ChunkCounter()
         let progressLock = NSLock()
         var done = 0
-        // Our workers own the cores in this phase: OpenBLAS threads inside them only
-        // contend (PLATFORM-NOTES), so each sgemm runs single-threaded.
-        let savedBLASThreads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(savedBLASThreads) }
-
         results.withUnsafeMutableBufferPointer { out in
             let out = out
-            qs.values.withUnsafeBufferPointer { qv in
-                items.values.withUnsafeBufferPointer { iv in
-                    runWorkers(workers) { _ in
-                        let tile = UnsafeMutablePointer<Float>.allocate(capacity: qb * ib)
-                        defer { tile.deallocate() }
-                        while true {
-                            let c = counter.take()
-                            if c >= chunks || Interrupt.isRequested { return }
-                            let q0 = c * qb, qn = min(qb, nq - q0)
-                            var heaps = (0..<qn).map { _ in TopKHeap(k: min(k, n)) }
-                            var i0 = 0
-                            while i0 < n {
-                                let inn = min(ib, n - i0)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(qn), Int32(inn), Int32(d),
-                                            1, qv.baseAddress! + q0 * d, Int32(d), iv.baseAddress! + i0 * d, Int32(d),
-                                            0, tile, Int32(inn))
-                                for r in 0..<qn {
-                                    Self.scan(tile + r * inn, count: inn, offset: i0, heap: &heaps[r],
-                                              excluded: sortedExcluded?[q0 + r])
-                                }
-                                i0 += inn
-                            }
-                            for r in 0..<qn { out[q0 + r] = heaps[r].sorted() }
-                            progressLock.lock()
-                            done += qn
-                            progress?(done)
-                            progressLock.unlock()
+            runWorkers(workers) { _ in
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: (qb + 3) * d)
+                defer { padded.deallocate() }
+                while true {
+                    let c = counter.take()
+                    if c >= chunks || Interrupt.isRequested { return }
+                    let q0 = c * qb, qn = min(qb, nq - q0)
+                    let groups = (qn + 3) / 4
+                    padded.initialize(repeating: 0, count: groups * 4 * d)
+                    qs.values.withUnsafeBufferPointer { qv in padded.update(from: qv.baseAddress! + q0 * d, count: qn * d) }
+                    var heaps = (0..<qn).map { _ in TopKHeap(k: min(k, count)) }
+                    var p0 = 0
+                    while p0 < panels.panelCount {
+                        let p1 = min(panels.panelCount, p0 + blockPanels)
+                        for g in 0..<groups {
+                            panels.score4(padded + g * 4 * d, panels: p0, p1, heaps: &heaps, heapBase: g * 4,
+                                          live: min(4, qn - g * 4), excluded: sortedExcluded, excludedBase: q0 + g * 4)
                         }
+                        p0 = p1
                     }
+                    for r in 0..<qn { out[q0 + r] = heaps[r].sorted() }
+                    progressLock.lock()
+                    done += qn
+                    progress?(done)
+                    progressLock.unlock()
                 }
             }
         }
         return results
-    }
-
-    /// Offers one row of the score tile to a heap. Eight scores at a time are
-    /// compared with the heap's threshold; once the heap is full almost every
-    /// group fails, so the scan runs at memory speed.
-    @inline(__always)
-    private static func scan(_ row: UnsafeMutablePointer<Float>, count: Int, offset: Int, heap: inout TopKHeap,
-                             excluded: [Int32]?) {
-        let raw = UnsafeRawPointer(row)
-        var j = 0
-        while j + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            if any(v .>= SIMD8(repeating: heap.threshold)) {
-                for l in 0..<8 where v[l] >= heap.threshold {
-                    let item = Int32(offset + j + l)
-                    if let ex = excluded, ex.containsSorted(item) { continue }
-                    heap.push(v[l], item)
-                }
-            }
-            j += 8
-        }
-        while j < count {
-            let s = row[j]
-            let item = Int32(offset + j)
-            if s >= heap.threshold && !(excluded?.containsSorted(item) ?? false) { heap.push(s, item) }
-            j += 1
-        }
     }
 
     public func save(to path: String) throws {

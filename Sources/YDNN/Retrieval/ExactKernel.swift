@@ -1,0 +1,83 @@
+import Foundation
+
+/// Items rearranged for many-query scoring: panels of 16 items, each panel stored
+/// component-major (for every dimension j, the 16 items' j-th values side by side).
+/// A 4-query x 16-item register tile then needs, per dimension, 2 vector loads and
+/// 4 broadcasts for 8 FMAs, and yields scores already laid out 8 items to a vector,
+/// so the heap threshold test is one compare per 8 scores with no score tile in
+/// memory. Measured faster than sgemm + scan for the thin (d = 32) products here.
+struct ItemPanels: @unchecked Sendable {
+    static let width = 16
+    let count: Int
+    let dimension: Int
+    let panelCount: Int
+    let storage: UnsafeMutablePointer<Float>
+
+    init(_ items: VectorSet) {
+        count = items.count
+        dimension = items.dimension
+        panelCount = (count + Self.width - 1) / Self.width
+        let size = max(1, panelCount * dimension * Self.width)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size * 4, alignment: 64)
+        storage = raw.bindMemory(to: Float.self, capacity: size)
+        storage.initialize(repeating: 0, count: size)
+        let d = dimension
+        items.values.withUnsafeBufferPointer { v in
+            for i in 0..<count {
+                let p = i / Self.width, l = i % Self.width
+                for j in 0..<d { storage[(p * d + j) * Self.width + l] = v[i * d + j] }
+            }
+        }
+    }
+
+    func free() { UnsafeMutableRawPointer(storage).deallocate() }
+
+    /// Scores 4 queries (rows of `queries`, `dimension` floats apart) against panels
+    /// `p0..<p1`, offering every score at or above a heap's threshold to that heap.
+    /// `heaps[r]` may be nil for padding queries.
+    @inline(__always)
+    func score4(_ queries: UnsafePointer<Float>, panels p0: Int, _ p1: Int, heaps: inout [TopKHeap],
+                heapBase: Int, live: Int, excluded: [[Int32]]?, excludedBase: Int) {
+        let d = dimension
+        let q0 = queries, q1 = queries + d, q2 = queries + 2 * d, q3 = queries + 3 * d
+        for p in p0..<p1 {
+            let panel = UnsafeRawPointer(storage + p * d * Self.width)
+            var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
+            var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            for j in 0..<d {
+                let lo = panel.load(fromByteOffset: j * 64, as: SIMD8<Float>.self)
+                let hi = panel.load(fromByteOffset: j * 64 + 32, as: SIMD8<Float>.self)
+                let x0 = SIMD8<Float>(repeating: q0[j]), x1 = SIMD8<Float>(repeating: q1[j])
+                let x2 = SIMD8<Float>(repeating: q2[j]), x3 = SIMD8<Float>(repeating: q3[j])
+                a0 = a0.addingProduct(x0, lo); b0 = b0.addingProduct(x0, hi)
+                a1 = a1.addingProduct(x1, lo); b1 = b1.addingProduct(x1, hi)
+                a2 = a2.addingProduct(x2, lo); b2 = b2.addingProduct(x2, hi)
+                a3 = a3.addingProduct(x3, lo); b3 = b3.addingProduct(x3, hi)
+            }
+            let base = p * Self.width
+            offer(a0, base, &heaps, heapBase, 0, live, excluded, excludedBase)
+            offer(b0, base + 8, &heaps, heapBase, 0, live, excluded, excludedBase)
+            offer(a1, base, &heaps, heapBase, 1, live, excluded, excludedBase)
+            offer(b1, base + 8, &heaps, heapBase, 1, live, excluded, excludedBase)
+            offer(a2, base, &heaps, heapBase, 2, live, excluded, excludedBase)
+            offer(b2, base + 8, &heaps, heapBase, 2, live, excluded, excludedBase)
+            offer(a3, base, &heaps, heapBase, 3, live, excluded, excludedBase)
+            offer(b3, base + 8, &heaps, heapBase, 3, live, excluded, excludedBase)
+        }
+    }
+
+    @inline(__always)
+    private func offer(_ s: SIMD8<Float>, _ firstItem: Int, _ heaps: inout [TopKHeap], _ heapBase: Int, _ r: Int,
+                       _ live: Int, _ excluded: [[Int32]]?, _ excludedBase: Int) {
+        guard r < live else { return }
+        let h = heapBase + r
+        let t = heaps[h].threshold
+        guard any(s .>= SIMD8(repeating: t)) else { return }
+        for l in 0..<8 {
+            let item = firstItem + l
+            guard item < count, s[l] >= heaps[h].threshold else { continue }
+            if let ex = excluded, ex[excludedBase + r].containsSorted(Int32(item)) { continue }
+            heaps[h].push(s[l], Int32(item))
+        }
+    }
+}
