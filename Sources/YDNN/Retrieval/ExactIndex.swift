@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Brute-force search: every item scored. Many queries go through a blocked,
@@ -38,27 +37,34 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     public func search(_ query: [Float], k: Int, excluding: Set<Int>) -> [ScoredItem] {
         precondition(query.count == dimension, "query has \(query.count) values, index dimension \(dimension)")
         let q = prepared(query)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+        defer { scores.deallocate() }
+        q.withUnsafeBufferPointer { panels.scoreAll($0.baseAddress!, into: scores) }
         var heap = TopKHeap(k: min(k, count))
-        let d = dimension
-        items.values.withUnsafeBufferPointer { v in
-            q.withUnsafeBufferPointer { qp in
-                for i in 0..<count {
-                    let s = dotProduct(qp.baseAddress!, v.baseAddress! + i * d, d)
-                    if s >= heap.threshold && !excluding.contains(i) { heap.push(s, Int32(i)) }
-                }
+        let raw = UnsafeRawPointer(scores)
+        var j = 0
+        while j + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            if any(v .>= SIMD8(repeating: heap.threshold)) {
+                for l in 0..<8 where v[l] >= heap.threshold && !excluding.contains(j + l) { heap.push(v[l], Int32(j + l)) }
             }
+            j += 8
+        }
+        while j < count {
+            if scores[j] >= heap.threshold && !excluding.contains(j) { heap.push(scores[j], Int32(j)) }
+            j += 1
         }
         return heap.sorted()
     }
 
-    /// Every item's score for one query (for ranking a target among all items).
+    /// Every item's score for one query (bitwise the scores `search` ranks by).
     public func scores(for query: [Float]) -> [Float] {
         precondition(query.count == dimension, "query has \(query.count) values, index dimension \(dimension)")
         let q = prepared(query)
-        var out = [Float](repeating: 0, count: count)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, items.values, Int32(dimension),
-                    q, 1, 0, &out, 1)
-        return out
+        return [Float](unsafeUninitializedCapacity: count) { buf, n in
+            if count > 0 { q.withUnsafeBufferPointer { panels.scoreAll($0.baseAddress!, into: buf.baseAddress!) } }
+            n = count
+        }
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,

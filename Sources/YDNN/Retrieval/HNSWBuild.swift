@@ -140,16 +140,21 @@ extension HNSWIndex {
     /// links over directions instead of clustering them. `ctx.pool` must be sorted
     /// by (distance to base, id); the result goes to `ctx.chosen`.
     private func selectNeighbours(_ ctx: HNSWSearchContext, limit: Int) {
-        ctx.chosen.removeAll(keepingCapacity: true)
-        for (d, e) in ctx.pool {
-            if ctx.chosen.count >= limit { break }
+        // Work on local arrays: touching the context's arrays inside the double loop
+        // would pay a retain and an exclusivity check on every access.
+        var chosen = ctx.chosen, pool = ctx.pool
+        ctx.chosen = []; ctx.pool = []
+        defer { ctx.chosen = chosen; ctx.pool = pool }
+        chosen.removeAll(keepingCapacity: true)
+        for (d, e) in pool {
+            if chosen.count >= limit { break }
             let ev = UnsafePointer(vector(Int(e)))
             var good = true
-            for (_, r) in ctx.chosen where distance(ev, vector(Int(r))) < d {
+            for (_, r) in chosen where distance(ev, vector(Int(r))) < d {
                 good = false
                 break
             }
-            if good { ctx.chosen.append((d, e)) }
+            if good { chosen.append((d, e)) }
         }
     }
 

@@ -47,7 +47,16 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
         let allCodes = Self.hash(transformed, hyperplanes: hyperplanes, tables: tables, bits: bits)
         var codes = [[UInt64]](), ids = [[Int32]]()
         for t in 0..<tables {
-            let order = (0..<items.count).sorted { (allCodes[$0 * tables + t], $0) < (allCodes[$1 * tables + t], $1) }
+            let order: [Int]
+            if bits <= 32 {
+                // Code and index packed in one word: a plain integer sort, several times
+                // faster than sorting indices with a comparison closure.
+                var packed = (0..<items.count).map { allCodes[$0 * tables + t] << 32 | UInt64($0) }
+                packed.sort()
+                order = packed.map { Int($0 & 0xFFFF_FFFF) }
+            } else {
+                order = (0..<items.count).sorted { (allCodes[$0 * tables + t], $0) < (allCodes[$1 * tables + t], $1) }
+            }
             codes.append(order.map { allCodes[$0 * tables + t] })
             ids.append(order.map { Int32($0) })
         }

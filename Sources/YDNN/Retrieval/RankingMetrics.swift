@@ -110,44 +110,28 @@ public enum TargetRanking {
         return r
     }
 
-    /// Exact ranks of targets among all items, scoring user . item for every pair
-    /// with one SIMD kernel (so the target, the other items and the seen items are
-    /// all scored identically), users split over `threads` workers.
+    /// Exact ranks of targets among all items by inner product, users split over
+    /// `threads` workers. Scores come from `ExactIndex.scores(for:)`, so the ranks
+    /// agree with the lists that exact search and `mine` produce.
     public static func ranks(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]]? = nil,
                              threads: Int = retrievalDefaultThreads) -> [Int] {
         precondition(users.dimension == items.dimension, "users and items differ in dimension")
         precondition(users.count == targets.count, "one target per user")
         precondition(seen == nil || seen!.count == targets.count, "one seen list per user")
-        let nu = users.count, n = items.count, d = items.dimension
-        let chunk = 64
+        let exact = ExactIndex(items: items)
+        let nu = users.count
+        let chunk = 16
         let chunks = (nu + chunk - 1) / chunk
         var out = [Int](repeating: 0, count: nu)
         let counter = ChunkCounter()
         out.withUnsafeMutableBufferPointer { res in
             let res = res
-            users.values.withUnsafeBufferPointer { uv in
-                items.values.withUnsafeBufferPointer { iv in
-                    runWorkers(min(max(1, threads), max(1, chunks))) { _ in
-                        while true {
-                            let c = counter.take()
-                            if c >= chunks { return }
-                            for u in (c * chunk) ..< min(nu, (c + 1) * chunk) {
-                                let t = targets[u], up = uv.baseAddress! + u * d
-                                let st = dotProduct(up, iv.baseAddress! + t * d, d)
-                                var ahead = 0
-                                for i in 0..<n {
-                                    let s = dotProduct(up, iv.baseAddress! + i * d, d)
-                                    if s > st || (s == st && i < t) { ahead += 1 }
-                                }
-                                if let s = seen {
-                                    for i in Set(s[u]) where i != t {
-                                        let si = dotProduct(up, iv.baseAddress! + i * d, d)
-                                        if si > st || (si == st && i < t) { ahead -= 1 }
-                                    }
-                                }
-                                res[u] = ahead
-                            }
-                        }
+            runWorkers(min(max(1, threads), max(1, chunks))) { _ in
+                while true {
+                    let c = counter.take()
+                    if c >= chunks { return }
+                    for u in (c * chunk) ..< min(nu, (c + 1) * chunk) {
+                        res[u] = rank(of: targets[u], scores: exact.scores(for: users.row(u)), seen: seen?[u] ?? [])
                     }
                 }
             }
