@@ -72,7 +72,8 @@ struct ItemPanels: @unchecked Sendable {
         guard r < live else { return }
         let h = heapBase + r
         let t = heaps[h].threshold
-        guard any(s .>= SIMD8(repeating: t)) else { return }
+        // Horizontal max instead of `any(s .>= t)`, whose mask compiles to a scalar loop.
+        guard horizontalMax(s) >= t else { return }
         for l in 0..<8 {
             let item = firstItem + l
             guard item < count, s[l] >= heaps[h].threshold else { continue }
@@ -88,11 +89,13 @@ extension ItemPanels {
     /// `score4`, so one-query and many-query searches agree to the last bit (a
     /// user's `recall` list and their `mine` lines never disagree on near-ties).
     /// Four panels at a time keep eight independent FMA chains in flight.
-    func scoreAll(_ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    /// Scores items of panels `p0..<p1` (default: all); item `p0 * 16 + i` goes to `out[i]`.
+    func scoreAll(_ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, panels p0: Int = 0, _ p1: Int? = nil) {
         let d = dimension
-        var p = 0
-        while p < panelCount {
-            let group = min(4, panelCount - p)
+        let end = p1 ?? panelCount
+        var p = p0
+        while p < end {
+            let group = min(4, end - p)
             var acc = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
                        SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
             let base = UnsafeRawPointer(storage + p * d * Self.width)
@@ -110,7 +113,7 @@ extension ItemPanels {
                     acc.6 = acc.6.addingProduct(x, base.load(fromByteOffset: 3 * panelBytes + o, as: SIMD8<Float>.self))
                     acc.7 = acc.7.addingProduct(x, base.load(fromByteOffset: 3 * panelBytes + o + 32, as: SIMD8<Float>.self))
                 }
-                let dst = UnsafeMutableRawPointer(out + p * Self.width)
+                let dst = UnsafeMutableRawPointer(out + (p - p0) * Self.width)
                 if (p + 4) * Self.width <= count {
                     dst.storeBytes(of: acc.0, toByteOffset: 0, as: SIMD8<Float>.self)
                     dst.storeBytes(of: acc.1, toByteOffset: 32, as: SIMD8<Float>.self)
@@ -134,8 +137,9 @@ extension ItemPanels {
                     hi = hi.addingProduct(x, panel.load(fromByteOffset: j * 64 + 32, as: SIMD8<Float>.self))
                 }
                 let first = (p + g) * Self.width
-                for l in 0..<8 where first + l < count { out[first + l] = lo[l] }
-                for l in 0..<8 where first + 8 + l < count { out[first + 8 + l] = hi[l] }
+                let o = out + (p + g - p0) * Self.width
+                for l in 0..<8 where first + l < count { o[l] = lo[l] }
+                for l in 0..<8 where first + 8 + l < count { o[8 + l] = hi[l] }
             }
             p += group
         }
