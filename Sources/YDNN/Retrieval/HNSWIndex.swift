@@ -136,7 +136,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     func searchLayer(_ q: UnsafePointer<Float>, entry: Int, entryDistance: Float, ef: Int, layer: Int,
                      context ctx: HNSWSearchContext) {
         let stamp = ctx.nextStamp()
-        let visited = ctx.visited
+        let visited = ctx.visited, pending = ctx.pending
         var candidates = ctx.candidates, results = ctx.results
         defer { ctx.candidates = candidates; ctx.results = results }
         candidates.clear(); results.clear()
@@ -150,10 +150,25 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             candidates.pop()
             let l = links(c, layer)
             let n = Int(l[0])
+            // Two passes. The first collects the unvisited neighbours and touches every
+            // cache line of their vectors: the loads are independent, so their cache
+            // misses overlap (what hnswlib does with prefetch instructions, which Swift
+            // cannot issue). The second computes distances from cache.
+            var fresh = 0
+            var touched: UInt32 = 0
             for i in 0..<n {
                 let e = Int(l[1 + i])
                 if visited[e] == stamp { continue }
                 visited[e] = stamp
+                pending[fresh] = UInt32(e)
+                fresh += 1
+                let v = vectors + e * stride
+                var off = 0
+                while off < stride { touched &+= v[off].bitPattern; off += 16 }
+            }
+            ctx.sink &+= touched
+            for i in 0..<fresh {
+                let e = Int(pending[i])
                 let d = distance(q, vector(e))
                 if results.count < ef || d < results.topKey {
                     candidates.push(-d, UInt32(e))
@@ -229,7 +244,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         let seed: UInt64 = try r.read()
         let fraction = Double(bitPattern: try r.read(UInt64.self))
         let count = Int(try r.read(UInt64.self)), dim = Int(try r.read(UInt64.self))
-        guard m >= 2, m < 4096, dim > 0, dim < 1 << 20, count < 1 << 32 else { throw r.failure("implausible header") }
+        guard m >= 2, m <= 1024, dim > 0, dim < 1 << 20, count < 1 << 32 else { throw r.failure("implausible header") }
         let levels: [UInt8] = try r.readArray(expected: count)
         let entry = Int(try r.read(UInt64.self)), maxLevel = Int(try r.read(UInt64.self))
         let params = HNSWParameters(m: m, efConstruction: efc, ef: ef, seed: seed, batchFraction: fraction)

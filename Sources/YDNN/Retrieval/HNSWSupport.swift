@@ -74,6 +74,10 @@ final class HNSWSearchContext {
     var candidates: PairHeap
     var results: PairHeap
     let query: UnsafeMutablePointer<Float>
+    /// Unvisited neighbours of the node being expanded (at most 2m, sized generously).
+    let pending: UnsafeMutablePointer<UInt32>
+    /// Keeps the touching loads of `searchLayer` from being optimised away.
+    var sink: UInt32 = 0
     // Scratch for neighbour selection.
     var pool: [(Float, UInt32)] = []
     var chosen: [(Float, UInt32)] = []
@@ -87,12 +91,14 @@ final class HNSWSearchContext {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: stride * 4, alignment: 32)
         query = raw.bindMemory(to: Float.self, capacity: stride)
         query.initialize(repeating: 0, count: stride)
+        pending = .allocate(capacity: 4096)
     }
 
     deinit {
         visited.deallocate()
         candidates.free(); results.free()
         UnsafeMutableRawPointer(query).deallocate()
+        pending.deallocate()
     }
 
     @inline(__always)
