@@ -1,0 +1,73 @@
+import XCTest
+import YDNN
+
+final class RetrievalMetricsTests: XCTestCase {
+    func testHandComputedMetrics() {
+        // Ranks 0, 2, 9 and absent (nil).
+        let e = RankingEvaluation(ranks: [0, 2, 9, nil], metrics: [.hitRate(1), .hitRate(3), .ndcg(3), .ndcg(10), .mrr],
+                                  excludedSeen: false)
+        XCTAssertEqual(e.mean(.hitRate(1))!, 0.25, accuracy: 1e-12)
+        XCTAssertEqual(e.mean(.hitRate(3))!, 0.5, accuracy: 1e-12)
+        // NDCG@3: (1 + 1/log2(4)) / 4 = 1.5 / 4.
+        XCTAssertEqual(e.mean(.ndcg(3))!, 0.375, accuracy: 1e-12)
+        // NDCG@10: (1 + 0.5 + 1/log2(11)) / 4.
+        XCTAssertEqual(e.mean(.ndcg(10))!, (1.5 + 1 / log2(11.0)) / 4, accuracy: 1e-12)
+        // MRR: (1 + 1/3 + 1/10 + 0) / 4.
+        XCTAssertEqual(e.mean(.mrr)!, (1 + 1.0 / 3 + 0.1) / 4, accuracy: 1e-12)
+        XCTAssertEqual(e.values(.hitRate(3))!, [1, 1, 0, 0])
+        XCTAssertEqual(e.values(.mrr)!, [1, 1.0 / 3, 0.1, 0])
+        XCTAssertNil(e.mean(.hitRate(50)))
+    }
+
+    func testMetricNames() {
+        XCTAssertEqual(RankingMetric(name: "HR@50"), .hitRate(50))
+        XCTAssertEqual(RankingMetric(name: "ndcg@10"), .ndcg(10))
+        XCTAssertEqual(RankingMetric(name: "mrr"), .mrr)
+        XCTAssertNil(RankingMetric(name: "hr@0"))
+        XCTAssertNil(RankingMetric(name: "recall@5"))
+        XCTAssertEqual(RankingMetric.ndcg(10).description, "ndcg@10")
+    }
+
+    func testRanksFromListsWithSeenExclusion() {
+        let lists = [[5, 3, 7, 1], [2, 4, 6], [9, 8]]
+        let targets = [7, 6, 1]
+        XCTAssertEqual(TargetRanking.ranks(rankedLists: lists, targets: targets), [2, 2, nil])
+        // Seen items ahead of the target stop counting; a seen target still counts.
+        XCTAssertEqual(TargetRanking.ranks(rankedLists: lists, targets: targets, seen: [[5], [6, 2, 4], []]), [1, 0, nil])
+    }
+
+    func testRanksFromScoresAndVectorsAgree() throws {
+        // Scores: item 2 ties with the target 3 and has a lower index: it ranks first.
+        let scores: [[Float]] = [[0.1, 0.9, 0.5, 0.5, 0.2]]
+        XCTAssertEqual(TargetRanking.ranks(scores: scores, targets: [3]), [2])
+        XCTAssertEqual(TargetRanking.ranks(scores: scores, targets: [3], seen: [[1, 3]]), [1])
+        XCTAssertEqual(TargetRanking.ranks(scores: scores, targets: [2]), [1])
+
+        let users = VectorSet.randomUnit(count: 40, dimension: 6, seed: 41)
+        let items = VectorSet.randomUnit(count: 90, dimension: 6, seed: 42)
+        var rng = RNG(seed: 43)
+        let targets = (0..<40).map { _ in rng.nextInt(below: 90) }
+        let seen = (0..<40).map { _ in (0..<5).map { _ in rng.nextInt(below: 90) } }
+        let exact = ExactIndex(items: items)
+        let full = (0..<40).map { exact.search(users.row($0), k: 90).map(\.item) }
+        for s in [nil, seen] {
+            let fromVectors = TargetRanking.ranks(users: users, items: items, targets: targets, seen: s, threads: 2)
+            let fromLists = TargetRanking.ranks(rankedLists: full, targets: targets, seen: s)
+            XCTAssertEqual(fromVectors.map { Optional($0) }, fromLists)
+        }
+    }
+
+    func testPopularityBaseline() {
+        let pop = PopularityRanker(trainingItems: [2, 2, 2, 0, 0, 4, 4, 1], itemCount: 5)
+        XCTAssertEqual(pop.counts, [2, 1, 3, 0, 2])
+        // Ties (items 0 and 4, count 2) go to the lower index.
+        XCTAssertEqual(pop.order, [2, 0, 4, 1, 3])
+        XCTAssertEqual(pop.top(3).map(\.item), [2, 0, 4])
+        XCTAssertEqual(pop.top(3).map(\.score), [3, 2, 2])
+        XCTAssertEqual(pop.top(2, excluding: [2]).map(\.item), [0, 4])
+        XCTAssertEqual(pop.ranks(targets: [4, 3, 2]), [2, 4, 0])
+        XCTAssertEqual(pop.ranks(targets: [4, 3, 2], seen: [[2], [0, 3, 4], [2]]), [1, 2, 0])
+        let e = RankingEvaluation(ranks: pop.ranks(targets: [4, 3, 2]).map { $0 }, metrics: [.hitRate(1)], excludedSeen: false)
+        XCTAssertEqual(e.mean(.hitRate(1))!, 1.0 / 3, accuracy: 1e-12)
+    }
+}
