@@ -12,6 +12,9 @@ public struct TrainOptions: Sendable {
     /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
     public var blasThreads: Int = 1
     public var shuffle: Bool = true
+    /// Weights of the noise / negative distribution over item ids (the data
+    /// pipeline's `negatives`); nil derives it from the labels as `spec.output.noise` says.
+    public var noiseWeights: [Double]? = nil
     public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 1) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
     }
@@ -77,7 +80,12 @@ public final class Trainer {
             throw ModelError.invalidSpec("epochs, batch and threads must be positive")
         }
         try model.validate(samples)
-        model.setNoise(fromLabels: samples.labels)
+        if let w = options.noiseWeights {
+            guard w.count == model.itemCount else { throw ModelError.invalidSpec("noise weights cover \(w.count) items, the model has \(model.itemCount)") }
+            model.setNoise(weights: w)
+        } else {
+            model.setNoise(fromLabels: samples.labels)
+        }
         model.initializeOutputBias()
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
         let optimizer = model.optimizer(for: options.optimizer)

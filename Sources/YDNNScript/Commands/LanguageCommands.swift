@@ -88,5 +88,5 @@ let languageCommands: [CommandSpec] = [
 
 extension CommandRegistry {
     /// Every command ydnn has.
-    public static let standard = CommandRegistry(languageCommands + dataCommands)
+    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands)
 }

@@ -7,8 +7,35 @@ public final class Workspace {
     public var data = DataPipeline()
     /// Where the data came from, for reports ("paddle ../data/train.txt").
     public var dataSource: String?
+    /// The network as declared so far by embed, lstm, dense, nce, ...
+    public var spec = ModelSpec()
+    /// The model built from `spec` (by train, summary or load model).
+    public var model: Model?
 
     public init() {}
+
+    /// The model for the current spec and data: the existing one when it still
+    /// fits, else a fresh one (new weights) built with `seed`.
+    func currentModel(for samples: SampleSet, seed: UInt64, console: Console) throws -> Model {
+        var spec = self.spec
+        // The negatives command is the one place the noise is chosen; the spec records it.
+        switch data.negatives {
+        case .uniform: spec.output.noise = .uniform
+        case .frequency(let p): spec.output.noise = p == 1 ? .frequency : .damped
+        case .damped: spec.output.noise = .damped
+        }
+        if samples.feature("example_age") != nil, !spec.denseInputs.contains("example_age") {
+            spec.denseInputs.append("example_age")
+        }
+        if samples.feature("example_age") == nil { spec.denseInputs.removeAll { $0 == "example_age" } }
+        if let m = model, m.spec == spec, (try? m.checkCompatible(features: samples.features, itemCount: samples.items.count)) != nil {
+            return m
+        }
+        if model != nil { console.print("note: the network or the data changed; building a new model (fresh weights)") }
+        let m = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: seed)
+        model = m
+        return m
+    }
 
     /// The training and test samples for the current settings and seed.
     func samples(seed: UInt64) throws -> SampleSet {
