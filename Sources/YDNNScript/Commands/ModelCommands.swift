@@ -170,6 +170,7 @@ private func train(_ inv: Invocation) throws -> Value {
         }
     }
     bar.clear()
+    ws.modelChanged()
     inv.console.print(report.message)
     if case .nonFinite = report.outcome {
         throw inv.failure(report.message, help: "lower lr=, or add l2=")

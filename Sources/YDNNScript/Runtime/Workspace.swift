@@ -10,7 +10,16 @@ public final class Workspace {
     /// The network as declared so far by embed, lstm, dense, nce, ...
     public var spec = ModelSpec()
     /// The model built from `spec` (by train, summary or load model).
-    public var model: Model?
+    public var model: Model? { didSet { modelVersion += 1 } }
+    /// Bumped whenever the model's weights may have changed, so stale indexes are noticed.
+    public private(set) var modelVersion = 0
+    /// The item index built by `index`, and the model version it was built from.
+    public var index: (index: VectorIndex, modelVersion: Int)?
+
+    /// Per-user results of the last `evaluate`, for experiments and significance tests.
+    public var lastEvaluation: EvaluationRecord?
+
+    func modelChanged() { modelVersion += 1 }
 
     public init() {}
 
