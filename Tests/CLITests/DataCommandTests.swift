@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// The data commands end to end, through the real binary.
+final class DataCommandTests: XCTestCase {
+    let shared = Ydnn.root.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    func run(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> Ydnn.Result {
+        let dir = try Ydnn.tempDir()
+        let url = dir.appendingPathComponent("recipe.ydnn")
+        try script.write(to: url, atomically: true, encoding: .utf8)
+        return try Ydnn.run(["run", url.path], in: dir, file: file, line: line)
+    }
+
+    func testGenerateIsDeterministicAndRoundTripsThroughThePaddleFormat() throws {
+        let script = """
+        seed 3
+        generate users=200 items=300 categories=8 out="clicks.txt"
+        load paddle "clicks.txt"
+        stats
+        """
+        let a = try run(script), b = try run(script)
+        XCTAssertEqual(a.status, 0, a.err)
+        XCTAssertEqual(a.out, b.out)
+        let loaded = a.out.split(separator: "\n").filter { $0.hasPrefix("loaded ") }
+        XCTAssertEqual(loaded.count, 2)
+        // The same users, items and clicks come back from the file.
+        func counts(_ line: Substring) -> String { String(line.split(separator: ":").last!) }
+        XCTAssertEqual(counts(loaded[0]), counts(loaded[1]))
+        XCTAssertTrue(a.out.contains("samples     "), a.out)
+    }
+
+    func testLoadsTheSharedMovieLensAndPaddleData() throws {
+        let r = try run("""
+        load movielens "\(shared.appendingPathComponent("ml-100k").path)"
+        load paddle "\(shared.appendingPathComponent("ml-100k-paddle/test.txt").path)"
+        """)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("943 users, 1682 items, 100000 clicks"), r.out)
+        XCTAssertEqual(r.out.components(separatedBy: "943 users, 1682 items, 100000 clicks").count, 3, r.out)
+    }
+
+    func testMalformedLinesAreCountedOrFatalAsChosen() throws {
+        let dir = try Ydnn.tempDir()
+        let good = "U1\tp\tc\tM1:A:a_b;M2:B:b\tph\n"
+        try (good + "garbage line without tabs\n" + good.replacingOccurrences(of: "U1", with: "U2"))
+            .write(to: dir.appendingPathComponent("bad.txt"), atomically: true, encoding: .utf8)
+        let path = dir.appendingPathComponent("bad.txt").path
+        let skip = try run("load paddle \"\(path)\" on_error=skip")
+        XCTAssertEqual(skip.status, 0, skip.err)
+        XCTAssertTrue(skip.out.contains("1 malformed lines skipped"), skip.out)
+        XCTAssertTrue(skip.out.contains("bad.txt:2:"), skip.out)
+        let fail = try run("load paddle \"\(path)\" on_error=fail")
+        XCTAssertEqual(fail.status, 1)
+        XCTAssertTrue(fail.err.contains("bad.txt:2:"), fail.err)
+        XCTAssertTrue(fail.err.contains("recipe.ydnn:1:1: error:"), fail.err)
+    }
+
+    func testMissingAndEmptyFilesAreClearErrors() throws {
+        let missing = try run("load paddle \"/no/such/file.txt\"")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("file not found: /no/such/file.txt"), missing.err)
+        let dir = try Ydnn.tempDir()
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("empty.txt").path, contents: Data())
+        let empty = try run("load paddle \"\(dir.appendingPathComponent("empty.txt").path)\"")
+        XCTAssertEqual(empty.status, 1)
+        XCTAssertTrue(empty.err.contains("empty"), empty.err)
+    }
+
+    func testCSVWithAHeader() throws {
+        let dir = try Ydnn.tempDir()
+        let csv = "user,item,ts,genre\n" + (0..<60).map { "u\($0 % 6),i\($0 % 10),\($0),g\($0 % 3)" }.joined(separator: "\n") + "\n"
+        try csv.write(to: dir.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)
+        let r = try run("load csv \"\(dir.appendingPathComponent("events.csv").path)\" user=user item=item time=ts category=genre")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("6 users, 10 items, 60 clicks"), r.out)
+        let bad = try run("load csv \"\(dir.appendingPathComponent("events.csv").path)\" user=usr item=item time=ts")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("no column named 'usr'"), bad.err)
+    }
+
+    func testCommandsThatNeedDataSaySo() throws {
+        let r = try run("stats")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("no data loaded"), r.err)
+    }
+}
