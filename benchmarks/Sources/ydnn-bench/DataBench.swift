@@ -17,9 +17,9 @@ private func residentBytes() -> Int {
 private func mb(_ b: Int) -> String { String(format: "%.1f MB", Double(b) / 1e6) }
 
 private func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-    let t0 = DispatchTimeShim.now()
+    let t0 = MonotonicClock.now()
     let r = try body()
-    return (r, DispatchTimeShim.seconds(since: t0))
+    return (r, MonotonicClock.seconds(since: t0))
 }
 
 func dataBenchmark(_ args: [String]) throws {
