@@ -133,7 +133,7 @@ final class DataPaddleTests: XCTestCase {
         let log = try load(bad)
         XCTAssertEqual(log.loadReport.malformedCount, 3)
         XCTAssertEqual(log.loadReport.firstMalformed.map(\.line), [2, 3, 4])
-        XCTAssertTrue(log.loadReport.firstMalformed[0].description.hasSuffix("train.txt:2: expected 5 tab-separated fields, found 4: 'U2\tP1\tC1\tA:X:t1'"),
+        XCTAssertTrue(log.loadReport.firstMalformed[0].description.hasSuffix("train.txt:2: expected 5 tab-separated fields, found 4: 'U2\\tP1\\tC1\\tA:X:t1'"),
                       log.loadReport.firstMalformed[0].description)
         XCTAssertTrue(log.loadReport.firstMalformed[1].reason.contains("not item:category:tags"))
         XCTAssertEqual(log.numClicks, 4, "clicks of bad lines are dropped whole")

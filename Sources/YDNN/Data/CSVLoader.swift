@@ -47,9 +47,11 @@ extension ClickLog {
         var tagScratch: [Int32] = []
         let tagSep = columns.tagSeparator.asciiValue ?? 124
 
-        let (bytes, lines) = try ByteReader.forEachLine(path) { line, no in
+        let (bytes, lines) = try ByteReader.forEachLine(path) { rawLine, no in
+            var line = rawLine
             if delim == 0 {
-                // Header.
+                // Header, without a UTF-8 byte-order mark (spreadsheet exports have one).
+                if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF { line = line.slice(3..<line.count) }
                 if let d = columns.delimiter { delim = d.asciiValue ?? 44 } else {
                     delim = line.contains(9) ? 9 : line.contains(44) ? 44 : line.contains(59) ? 59 : 44
                 }
