@@ -47,6 +47,7 @@ struct SampleContext {
         knownCategories = []
         knownTags = []
         knownCategories.reserveCapacity(split.trainingClicks)
+        knownTags.reserveCapacity(split.trainingClicks * max(1, itemTagIDs.count / max(1, nItems)) + 16)
         knownItems.reserveCapacity(split.trainingClicks)
         knownTimes.reserveCapacity(split.trainingClicks)
         tagPrefix = [0]
@@ -62,7 +63,7 @@ struct SampleContext {
                 knownItems.append(v)
                 knownTimes.append(log.clickTimes[k])
                 knownCategories.append(itemCategory[Int(v)])
-                knownTags.append(contentsOf: itemTagIDs[Int(itemTagStart[Int(v)]) ..< Int(itemTagStart[Int(v) + 1])])
+                for q in Int(itemTagStart[Int(v)]) ..< Int(itemTagStart[Int(v) + 1]) { knownTags.append(itemTagIDs[q]) }
                 itemCounts[Int(v)] += 1
                 tagTotal += Int(itemTagStart[Int(v) + 1] - itemTagStart[Int(v)])
                 tagPrefix.append(tagTotal)
