@@ -141,9 +141,8 @@ extension SampleSet {
 
         // 1. Candidate samples per user in time order, damped and capped with a
         //    per-user random stream so the result does not depend on threading.
-        let base = RNG(seed: options.seed, stream: "samples")
-        var baseRNG = base
-        let userSeed = baseRNG.next()
+        var seedRNG = RNG(seed: options.seed, stream: "samples")
+        let userSeed = seedRNG.next()
         var keep = [Double](repeating: 1, count: vocab.items.size)
         if let t = options.dampingThreshold {
             let total = Double(ctx.itemCounts.reduce(0, +))
