@@ -113,6 +113,12 @@ final class DataPaddleTests: XCTestCase {
         XCTAssertEqual(s.items.category(1), "X")
         XCTAssertEqual(s.items.tags(1), ["t1", "t2"])
         XCTAssertEqual(s.features.map(\.name), ["user_id", "province", "city", "phone", "items", "categories", "tags", "example_age"])
+        // Serving samples: after all training clicks, for any user.
+        let serve = try s.servingBatch()
+        XCTAssertEqual(serve.users, [0, 1, 2])
+        XCTAssertEqual((0..<3).map { serve.ids("items", $0) }, [[1, 2], [0, 1], [0, 1]])
+        XCTAssertEqual(serve.dense["example_age"]!, [0, 0, 0])
+        XCTAssertEqual(serve.ids("tags", 0), s.test.ids("tags", 0))
     }
 
     func testMalformedLinesSkip() throws {
@@ -127,7 +133,7 @@ final class DataPaddleTests: XCTestCase {
         let log = try load(bad)
         XCTAssertEqual(log.loadReport.malformedCount, 3)
         XCTAssertEqual(log.loadReport.firstMalformed.map(\.line), [2, 3, 4])
-        XCTAssertTrue(log.loadReport.firstMalformed[0].description.hasSuffix("train.txt:2: expected 5 tab-separated fields, found 4: 'U2\tP1\tC1\tA:X:t1'"),
+        XCTAssertTrue(log.loadReport.firstMalformed[0].description.hasSuffix("train.txt:2: expected 5 tab-separated fields, found 4: 'U2\\tP1\\tC1\\tA:X:t1'"),
                       log.loadReport.firstMalformed[0].description)
         XCTAssertTrue(log.loadReport.firstMalformed[1].reason.contains("not item:category:tags"))
         XCTAssertEqual(log.numClicks, 4, "clicks of bad lines are dropped whole")

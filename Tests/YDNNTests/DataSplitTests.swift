@@ -118,5 +118,22 @@ final class DataSplitTests: XCTestCase {
         XCTAssertEqual(time.trainCount, [1, 1, 0])
         XCTAssertEqual(time.testIndex, [1, -1, -1], "no training click → not tested")
         XCTAssertThrowsError(try Split(log: log, holdout: .time(cutoff: 0)))
+
+        XCTAssertEqual(try Split.cutoff(from: "25", log: log), 25)
+        XCTAssertEqual(try Split.cutoff(from: "50%", log: log), 10, "median of 1, 5, 10, 10, 30, 40")
+        XCTAssertEqual(try Split.cutoff(from: "0.9", log: log), 40)
+        XCTAssertEqual(try Split.cutoff(from: "1970-01-02", log: log), 86400)
+        XCTAssertThrowsError(try Split.cutoff(from: "soon", log: log))
+    }
+
+    /// For Paddle files (no timestamps) cutoff 0 is the last click of every user.
+    func testPaddleOrdinalCutoff() throws {
+        let dir = TempDir()
+        let log = try ClickLog.loadPaddle(path: dir.write("p.txt", "U1\tP\tC\tA:X:t;B:X:t;C:X:t\tPH\nU2\tP\tC\tB:X:t;A:X:t\tPH\n"))
+        XCTAssertEqual(log.clickTimes, [-2, -1, 0, -1, 0])
+        let byTime = try Split(log: log, holdout: .time(cutoff: 0))
+        let last = try Split(log: log, holdout: .last)
+        XCTAssertEqual(byTime.trainCount, last.trainCount)
+        XCTAssertEqual(byTime.testIndex, last.testIndex)
     }
 }

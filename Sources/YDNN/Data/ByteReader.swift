@@ -191,8 +191,9 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
 }
 
-/// A short printable excerpt of a line for error messages.
+/// A short printable excerpt of a line for error messages, tabs shown as `\t`.
 func excerpt(_ line: UnsafeBufferPointer<UInt8>, limit: Int = 60) -> String {
     let s = UnsafeBufferPointer(rebasing: line[0..<Swift.min(line.count, limit)]).decodedString()
+        .replacingOccurrences(of: "\t", with: "\\t")
     return line.count > limit ? "'\(s)...'" : "'\(s)'"
 }

@@ -32,7 +32,7 @@ extension ClickLog {
     /// Fields may be double-quoted (`""` for a quote). Times are numbers (Unix
     /// seconds after `timeDivisor`) or ISO dates (`2024-03-01`, `2024-03-01T12:30:00`).
     public static func loadCSV(path: String, columns: CSVColumns, onError: OnError = .skip) throws -> ClickLog {
-        let t0 = DispatchTimeShim.now()
+        let t0 = MonotonicClock.now()
         guard columns.timeDivisor >= 1 else { throw DataError.invalidOption("time divisor must be at least 1") }
         var b = ClickLogBuilder(format: "csv", hasTimestamps: true)
         var report = LoadReport(format: "csv")
@@ -47,9 +47,11 @@ extension ClickLog {
         var tagScratch: [Int32] = []
         let tagSep = columns.tagSeparator.asciiValue ?? 124
 
-        let (bytes, lines) = try ByteReader.forEachLine(path) { line, no in
+        let (bytes, lines) = try ByteReader.forEachLine(path) { rawLine, no in
+            var line = rawLine
             if delim == 0 {
-                // Header.
+                // Header, without a UTF-8 byte-order mark (spreadsheet exports have one).
+                if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF { line = line.slice(3..<line.count) }
                 if let d = columns.delimiter { delim = d.asciiValue ?? 44 } else {
                     delim = line.contains(9) ? 9 : line.contains(44) ? 44 : line.contains(59) ? 59 : 44
                 }
@@ -126,7 +128,7 @@ extension ClickLog {
         if lines <= 1 { throw DataError.wrongFormat(path: path, expected: "a CSV event log", detail: "only a header row") }
         try report.requireSomething(path, expected: "a CSV event log with columns \(columns.user), \(columns.item), \(columns.time)")
         if col.title >= 0 { b.setTitles((0..<b.numItems).map { titles[Int32($0)] ?? "" }) }
-        report.seconds = DispatchTimeShim.seconds(since: t0)
+        report.seconds = MonotonicClock.seconds(since: t0)
         return try b.build(report: report)
     }
 }

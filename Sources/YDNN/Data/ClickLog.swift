@@ -1,3 +1,5 @@
+import Foundation
+
 /// A click log in compact columnar form, the common result of every loader and of
 /// the generator. Nothing here is filtered yet: all distinct values are kept as
 /// raw ids into `StringTable`s, so `vocab min_count=N` can be applied (and
@@ -86,6 +88,16 @@ public struct ClickLog: Sendable {
             + itemTitles.reduce(itemTitles.capacity * 16) { $0 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
             + itemUploadTimes.capacity * 8
             + userAttributes.values.reduce(0) { $0 + $1.capacity * 16 }
+    }
+}
+
+extension ClickLog: CustomStringConvertible {
+    /// One line for the REPL after a load: sizes, malformed lines, time taken.
+    public var description: String {
+        var s = "\(format): \(numUsers) users, \(numItems) items, \(numClicks) clicks"
+        if loadReport.malformedCount > 0 { s += ", \(loadReport.malformedCount) malformed lines skipped" }
+        if loadReport.seconds > 0 { s += String(format: " (%.2f s)", loadReport.seconds) }
+        return s
     }
 }
 

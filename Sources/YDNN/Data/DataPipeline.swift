@@ -67,5 +67,9 @@ public struct DataPipeline: Sendable {
         try samples().negativeSampler(negatives)
     }
 
-    public func stats() throws -> DataStats { DataStats(log: try requireLog()) }
+    /// Summary of the log, with the dictionaries' coverage once they can be built.
+    public mutating func stats() throws -> DataStats {
+        let log = try requireLog()
+        return DataStats(log: log, vocab: try? vocabularies())
+    }
 }

@@ -59,7 +59,7 @@ extension ClickLog {
     /// example age both have real effects to find. Users do not click an item twice.
     public static func generate(_ o: GeneratorOptions) throws -> ClickLog {
         try o.validate()
-        let t0 = DispatchTimeShim.now()
+        let t0 = MonotonicClock.now()
         var rng = RNG(seed: o.seed, stream: "generate")
         var b = ClickLogBuilder(format: "generated", hasTimestamps: true)
         let span = o.days * 86400
@@ -160,7 +160,7 @@ extension ClickLog {
         }
         var report = LoadReport(format: "generated")
         report.recordsLoaded = o.users
-        report.seconds = DispatchTimeShim.seconds(since: t0)
+        report.seconds = MonotonicClock.seconds(since: t0)
         return try b.build(report: report)
     }
 }

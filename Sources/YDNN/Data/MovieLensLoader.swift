@@ -12,7 +12,7 @@ extension ClickLog {
         guard ByteReader.exists(path) else { throw DataError.fileNotFound(path) }
         // A file inside the folder (e.g. .../u.data) names its folder.
         let dir = ByteReader.isDirectory(path) ? path : (path as NSString).deletingLastPathComponent
-        let t0 = DispatchTimeShim.now()
+        let t0 = MonotonicClock.now()
         var log: ClickLog
         if ByteReader.exists(dir + "/u.data") {
             var ml = MovieLens(dir: dir, v1m: false, minRating: minRating, onError: onError)
@@ -24,7 +24,7 @@ extension ClickLog {
             throw DataError.wrongFormat(path: path, expected: "a MovieLens folder",
                                         detail: "found neither u.data (ml-100k) nor ratings.dat (ml-1m)")
         }
-        log.loadReport.seconds = DispatchTimeShim.seconds(since: t0)
+        log.loadReport.seconds = MonotonicClock.seconds(since: t0)
         return log
     }
 }

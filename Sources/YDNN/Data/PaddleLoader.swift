@@ -9,7 +9,7 @@ import Foundation
 /// the same user appends its clicks after the first one's.
 extension ClickLog {
     public static func loadPaddle(path: String, onError: OnError = .skip) throws -> ClickLog {
-        let started = DispatchTimeShim.now()
+        let started = MonotonicClock.now()
         let size = try ByteReader.checkFile(path)
         var b = ClickLogBuilder(format: "paddle", hasTimestamps: false)
         b.reserveClicks(size / 12)
@@ -106,13 +106,13 @@ extension ClickLog {
         if b.inconsistentItems > 0 {
             report.warnings.append("\(b.inconsistentItems) click entries gave an item a different category/tags than its first appearance; the first is kept")
         }
-        report.seconds = DispatchTimeShim.seconds(since: started)
+        report.seconds = MonotonicClock.seconds(since: started)
         return try b.build(report: report)
     }
 }
 
 /// Monotonic wall-clock seconds for load reports and benchmarks.
-public enum DispatchTimeShim {
+public enum MonotonicClock {
     public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -17,7 +17,7 @@ extension ClickLog {
                 for c in bytes {
                     switch c {
                     case 9, 10, 13: out.append(32)
-                    case 58, 59 where entry: out.append(45)
+                    case 58 where entry, 59 where entry: out.append(45)
                     case 95 where tag: out.append(45)
                     default: out.append(c)
                     }

@@ -81,8 +81,27 @@ public struct SampleSet: Sendable {
     public var seenItems: RaggedIDs
     public var options: SampleOptions
     public var report: SampleReport
+    /// Kept to cut serving samples later (`servingBatch`).
+    var context: SampleContext
 
     public func feature(_ name: String) -> FeatureInfo? { features.first { $0.name == name } }
+
+    /// One sample per given user as at serving time, after all of the user's
+    /// training clicks: the history the next click would get, `example_age` 0.
+    /// For `recall USER` and for mining top-N lists for every user. Labels are 0
+    /// (there is no target); a user without known clicks gets just the pad.
+    public func servingBatch(users: [Int32]) throws -> SampleBatch {
+        let specs = users.map { u in
+            context.spec(user: Int(u), pos: context.knownStart[Int(u) + 1] - context.knownStart[Int(u)],
+                         label: 0, age: 0, options.history)
+        }
+        return try context.materialize(specs: specs, ageScale: options.exampleAge == nil ? nil : 0, history: options.history)
+    }
+
+    /// Serving samples for every user of the log, in user-index order.
+    public func servingBatch() throws -> SampleBatch {
+        try servingBatch(users: (0..<Int32(users.count)).map { $0 })
+    }
 
     /// Item-click shares (normalised `itemCounts`), Paddle's `item_freq`.
     public var itemFrequency: [Double] {
@@ -101,7 +120,7 @@ extension SampleSet {
     /// `options.seed`; two cores share the materialisation.
     public static func build(log: ClickLog, vocab: Vocabularies, split: Split,
                              options: SampleOptions) throws -> SampleSet {
-        let t0 = DispatchTimeShim.now()
+        let t0 = MonotonicClock.now()
         if case .window(let n) = options.history, n < 1 { throw DataError.invalidOption("window must be at least 1, got \(n)") }
         if case .recent(let n) = options.history, n < 1 { throw DataError.invalidOption("history max must be at least 1, got \(n)") }
         if let c = options.capPerUser, c < 1 { throw DataError.invalidOption("cap per_user must be at least 1, got \(c)") }
@@ -113,7 +132,7 @@ extension SampleSet {
         var report = SampleReport()
         var tPhase = t0
         func phase(_ name: String) {
-            let now = DispatchTimeShim.now()
+            let now = MonotonicClock.now()
             report.phases.append((name, Double(now - tPhase) / 1e9))
             tPhase = now
         }
@@ -122,9 +141,8 @@ extension SampleSet {
 
         // 1. Candidate samples per user in time order, damped and capped with a
         //    per-user random stream so the result does not depend on threading.
-        let base = RNG(seed: options.seed, stream: "samples")
-        var baseRNG = base
-        let userSeed = baseRNG.next()
+        var seedRNG = RNG(seed: options.seed, stream: "samples")
+        let userSeed = seedRNG.next()
         var keep = [Double](repeating: 1, count: vocab.items.size)
         if let t = options.dampingThreshold {
             let total = Double(ctx.itemCounts.reduce(0, +))
@@ -213,11 +231,12 @@ extension SampleSet {
         phase("seen")
         report.trainSamples = train.count
         report.testSamples = test.count
-        report.seconds = DispatchTimeShim.seconds(since: t0)
+        report.seconds = MonotonicClock.seconds(since: t0)
         return SampleSet(train: train, test: test,
                          features: vocab.featureInfos(exampleAge: options.exampleAge != nil),
                          items: ItemCatalog(log: log, vocab: vocab), users: UserDirectory(log: log),
-                         itemCounts: ctx.itemCounts, seenItems: seen, options: options, report: report)
+                         itemCounts: ctx.itemCounts, seenItems: seen, options: options, report: report,
+                         context: ctx)
     }
 }
 

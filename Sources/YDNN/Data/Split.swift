@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the test targets are chosen.
 public enum Holdout: Sendable, Equatable, CustomStringConvertible {
     /// Each user's last click (by time, ties by item key) is the test target; the
@@ -81,6 +83,19 @@ public struct Split: Sendable {
         // Quickselect would do; a sort is fine at these sizes and keeps the code plain.
         t.sort()
         return log.timeOrigin + Int64(t[k])
+    }
+
+    /// Reads a `cutoff=` value: a fraction of the log's clicks (`0.9`, `90%`,
+    /// via `timeQuantile`), an ISO date or date-time (`2024-03-01`, UTC), or an
+    /// integer in the log's own time units (Unix seconds; click ordinals for
+    /// Paddle files, where 0 is each user's last click).
+    public static func cutoff(from text: String, log: ClickLog) throws -> Int64 {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("%"), let p = Double(t.dropLast()), p > 0, p < 100 { return timeQuantile(log, p / 100) }
+        if t.contains("."), let q = Double(t), q > 0, q < 1 { return timeQuantile(log, q) }
+        var bytes = Array(t.utf8)
+        if let v = bytes.withUnsafeMutableBufferPointer({ parseTime(UnsafeBufferPointer($0), divisor: 1) }) { return v }
+        throw DataError.invalidOption("cutoff '\(text)' is not a fraction (0.9, 90%), a date (2024-03-01) or a time in the log's units")
     }
 
     /// Per item (raw id): number of training clicks.

@@ -25,6 +25,9 @@ public struct DataStats: Sendable, CustomStringConvertible {
     public var malformedLines: Int
     public var firstMalformed: [MalformedLine]
     public var warnings: [String]
+    /// Per feature dictionary (when built): values kept, distinct values, and the
+    /// share of occurrences that keep their own id rather than `<unk>`.
+    public var vocabulary: [(name: String, kept: Int, distinct: Int, coverage: Double)] = []
 
     public struct Distribution: Sendable, CustomStringConvertible {
         public var min = 0, p25 = 0, median = 0, p75 = 0, p90 = 0, p99 = 0, max = 0
@@ -42,7 +45,7 @@ public struct DataStats: Sendable, CustomStringConvertible {
         }
     }
 
-    public init(log: ClickLog, headSize: Int = 5) {
+    public init(log: ClickLog, vocab: Vocabularies? = nil, headSize: Int = 5) {
         format = log.format
         var perUser: [Int] = []
         for u in 0..<log.numUsers {
@@ -75,6 +78,13 @@ public struct DataStats: Sendable, CustomStringConvertible {
         malformedLines = log.loadReport.malformedCount
         firstMalformed = log.loadReport.firstMalformed
         warnings = log.loadReport.warnings
+        if let vocab {
+            let distinct = [log.userKeys, log.provinces, log.cities, log.phones, log.itemKeys, log.categories, log.tags].map(\.count)
+            vocabulary = zip(vocab.all, distinct).map { v, d in
+                let total = v.counts.reduce(0, +)
+                return (v.name, v.size - 1, d, total > 0 ? 1 - Double(v.counts[0]) / Double(total) : 0)
+            }
+        }
     }
 
     public var description: String {
@@ -91,6 +101,9 @@ public struct DataStats: Sendable, CustomStringConvertible {
         if let t = timeSpan {
             lines.append(hasTimestamps ? "time        \(t.lowerBound) ... \(t.upperBound) (\(String(format1: Double(t.upperBound - t.lowerBound) / 86400)) days)"
                                        : "time        click order only (no timestamps)")
+        }
+        if !vocabulary.isEmpty {
+            lines.append("vocab       " + vocabulary.map { "\($0.name) \($0.kept)/\($0.distinct) (\(percent($0.coverage)))" }.joined(separator: ", "))
         }
         lines.append("malformed   \(malformedLines) lines")
         for m in firstMalformed { lines.append("  \(m)") }
