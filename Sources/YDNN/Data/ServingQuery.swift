@@ -1,12 +1,7 @@
-/// Samples for serving time: the query of a known user (their held-out sample)
-/// and of an unseen user given only a click history (Paddle's user-vector
-/// inference), cut with the same history rule as training.
+/// The serving sample of an unseen user given only a click history (Paddle's
+/// user-vector inference), cut with the same history rule as training.
+/// Known users are served by `servingBatch(users:)`.
 extension SampleSet {
-    /// Row of `test` that belongs to user index `user`, if the user is tested.
-    public func testRow(ofUser user: Int32) -> Int? {
-        test.users.firstIndex(of: user)
-    }
-
     /// One sample for a new user who clicked `historyKeys` (oldest first): the
     /// user features are `<unk>`, `example_age` is 0. Unknown or rare items drop
     /// out, as they do from training histories; the pad is added as in training.

@@ -168,8 +168,8 @@ let dataCommands: [CommandSpec] = [
         "split", topic: .data, "Choose the test targets: each user's last click, or the first click after a time",
         options: [Param("holdout", .choice(["last", "time", "none"]), default: .symbol("last"),
                         "last: each user's last click; time: the first click at or after cutoff; none: no test set"),
-                  Param("cutoff", .number(nil), "for holdout=time: a timestamp, or a fraction in (0, 1) of the clicks by time")],
-        examples: ["split holdout=last", "split holdout=time cutoff=0.9"],
+                  Param("cutoff", .any, "for holdout=time: a fraction of the clicks by time (0.9, \"90%\"), a date (\"2024-03-01\"), or a time in the log's units")],
+        examples: ["split holdout=last", "split holdout=time cutoff=0.9", "split holdout=time cutoff=\"1998-03-01\""],
         handler: { inv in
             let ws = inv.interpreter.workspace
             switch inv.string("holdout")! {
@@ -179,12 +179,11 @@ let dataCommands: [CommandSpec] = [
             case "none": ws.data.holdout = .none
             default:
                 guard inv.given("cutoff") else { throw inv.failure("holdout=time needs cutoff=...", help: "split holdout=time cutoff=0.9") }
-                let c = inv.double("cutoff")
-                if c > 0 && c < 1 {
-                    guard let log = ws.data.log else { throw inv.failure("a fractional cutoff needs data: load or generate first", at: "cutoff") }
-                    ws.data.holdout = .time(cutoff: Split.timeQuantile(log, c))
-                } else {
-                    ws.data.holdout = .time(cutoff: Int64(c))
+                guard let log = ws.data.log else { throw inv.failure("holdout=time needs data: load or generate first", at: "cutoff") }
+                do {
+                    ws.data.holdout = .time(cutoff: try Split.cutoff(from: inv.string("cutoff")!, log: log))
+                } catch {
+                    throw inv.failure("\(error)", at: "cutoff")
                 }
             }
             guard ws.data.hasData else { return .none }

@@ -102,10 +102,7 @@ let retrievalCommands: [CommandSpec] = [
                     let hint = closestMatch(to: key, in: (0..<min(samples.users.count, 50_000)).map { samples.users.key(Int32($0)) })
                     throw inv.failure("unknown user '\(key)'", at: "user", help: hint.map { "did you mean '\($0)'?" } ?? "for a new user, give history=[...]")
                 }
-                guard let row = samples.testRow(ofUser: u) else {
-                    throw inv.failure("user '\(key)' has no held-out click to serve from", at: "user", help: "use split holdout=last, or recall history=[...]")
-                }
-                query = samples.test.gather([row])
+                query = try samples.servingBatch(users: [u])
                 userIndex = u
             } else if inv.given("history") {
                 let keys = inv.list("history").map(\.description)
@@ -144,7 +141,7 @@ let retrievalCommands: [CommandSpec] = [
         }),
     CommandSpec(
         "vectors", topic: .retrieval, "Export user or item vectors for numpy, Faiss and other tools",
-        positionals: [.required("which", .choice(["users", "items"]), "users (the test users' vectors) or items"),
+        positionals: [.required("which", .choice(["users", "items"]), "users (at serving time, after all their clicks) or items"),
                       .required("path", .path, "the output file")],
         options: [Param("format", .choice(["tsv", "npy", "fvecs"]), "file format (default: from the extension, else tsv)"),
                   Param("lsh", .bool, default: .symbol("off"), "apply the SIMPLE-LSH transform first")],
@@ -160,34 +157,33 @@ let retrievalCommands: [CommandSpec] = [
                 if inv.bool("lsh") { vectors = SimpleLSH.transformItems(vectors).vectors }
                 keys = (0..<vectors.count).map { samples.items.key(Int32($0)) }
             } else {
-                vectors = try userVectorSet(model, samples.test)
+                let batch = try samples.servingBatch()
+                vectors = try userVectorSet(model, batch)
                 if inv.bool("lsh") { vectors = SimpleLSH.transformUsers(vectors) }
-                keys = samples.test.users.map { samples.users.key($0) }
+                keys = batch.users.map { samples.users.key($0) }
             }
             try VectorExport.write(vectors, to: path, format: format, keys: keys)
             inv.console.print("wrote \(vectors.count) \(inv.string("which")!) x \(vectors.dimension) to \(path) (\(format.rawValue))")
             return .integer(vectors.count)
         }),
     CommandSpec(
-        "mine", topic: .retrieval, "Offline mining: every tested user's top items, written as TSV (user, rank, item, score)",
+        "mine", topic: .retrieval, "Offline mining: every user's top items after all their clicks, as TSV (user, rank, item, score)",
         positionals: [.required("path", .path, "the output file")],
         options: [Param("top", .integer(1...100_000), default: .integer(100), "items per user"),
-                  Param("users", .list(.word), "only these user keys (default: every tested user)"),
+                  Param("users", .list(.word), "only these user keys (default: every user)"),
                   Param("exclude_seen", .bool, default: .symbol("on"), "leave out items the user already clicked")],
         examples: ["mine \"out/recs.tsv\" top=100"],
         handler: { inv in
             let (model, samples) = try servingState(inv)
-            var rows = Array(0..<samples.test.count)
+            var chosen = (0..<Int32(samples.users.count)).map { $0 }
             if inv.given("users") {
-                rows = try inv.list("users").map { v in
+                chosen = try inv.list("users").map { v in
                     let key = v.description
-                    guard let u = samples.users.index(ofKey: key), let r = samples.testRow(ofUser: u) else {
-                        throw inv.failure("unknown or untested user '\(key)'", at: "users")
-                    }
-                    return r
+                    guard let u = samples.users.index(ofKey: key) else { throw inv.failure("unknown user '\(key)'", at: "users") }
+                    return u
                 }
             }
-            let batch = samples.test.gather(rows)
+            let batch = try samples.servingBatch(users: chosen)
             let users = try userVectorSet(model, batch)
             let excludeSeen = inv.bool("exclude_seen")
             let seen = batch.users.map { u in Array(excludeSet(samples, user: u, excludeSeen)).sorted() }
