@@ -45,7 +45,7 @@ private let csvColumnOptions: [Param] = [
 
 let dataCommands: [CommandSpec] = [
     CommandSpec(
-        "load", topic: .data, "Load a click log (or, later, a model)",
+        "load", topic: .data, "Load a click log, or a saved model",
         forms: [
             CommandSpec(
                 "load paddle", topic: .data, "Load PaddlePaddle youtube_recall text: user, province, city, item:category:tags;..., phone",
@@ -93,6 +93,7 @@ let dataCommands: [CommandSpec] = [
                     }
                     return install(try ClickLog.loadCSV(path: path, columns: c, onError: onError(inv)), source: "csv \(path)", inv)
                 }),
+            loadModelForm,
         ]),
     CommandSpec(
         "generate", topic: .data, "Generate a synthetic click log (deterministic for the seed)",

@@ -88,5 +88,5 @@ let languageCommands: [CommandSpec] = [
 
 extension CommandRegistry {
     /// Every command ydnn has.
-    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands + [evaluateCommand] + retrievalCommands)
+    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands + [saveCommand, evaluateCommand] + retrievalCommands)
 }

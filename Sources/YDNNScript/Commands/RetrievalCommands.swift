@@ -13,6 +13,7 @@ func servingState(_ inv: Invocation) throws -> (model: Model, samples: SampleSet
         throw inv.failure("there is no model yet", help: "declare a network (embed, lstm, dense, nce ...) and run 'train' first")
     }
     try model.checkCompatible(features: samples.features, itemCount: samples.items.count)
+    if let saved = interp.workspace.modelVocabularies { try checkVocabularies(saved, against: try interp.workspace.data.vocabularies()) }
     return (model, samples)
 }
 

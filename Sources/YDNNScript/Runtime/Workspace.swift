@@ -16,6 +16,9 @@ public final class Workspace {
     /// The item index built by `index`, and the model version it was built from.
     public var index: (index: VectorIndex, modelVersion: Int)?
 
+    /// Vocabularies stored with a loaded model, checked against the data it serves.
+    public var modelVocabularies: [String: [String]]?
+
     /// Per-user results of the last `evaluate`, for experiments and significance tests.
     public var lastEvaluation: EvaluationRecord?
 
@@ -38,8 +41,10 @@ public final class Workspace {
         }
         if samples.feature("example_age") == nil { spec.denseInputs.removeAll { $0 == "example_age" } }
         if let m = model, m.spec == spec, (try? m.checkCompatible(features: samples.features, itemCount: samples.items.count)) != nil {
+            if let saved = modelVocabularies { try checkVocabularies(saved, against: try data.vocabularies()) }
             return m
         }
+        modelVocabularies = nil
         if model != nil { console.print("note: the network or the data changed; building a new model (fresh weights)") }
         let m = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: seed)
         model = m
