@@ -73,6 +73,21 @@ public struct History: Sendable {
         }
     }
 
+    /// The `:history` listing, numbered from 1 like a shell's `history`; later lines of
+    /// a multi-line entry are indented under the first so the numbers stay readable.
+    public func numberedListing() -> String {
+        var out = ""
+        for (index, entry) in entries.enumerated() {
+            let number = String(index + 1)
+            let pad = String(repeating: " ", count: max(0, 5 - number.count))
+            let lines = entry.split(separator: "\n", omittingEmptySubsequences: false)
+            for (lineIndex, line) in lines.enumerated() {
+                out += lineIndex == 0 ? "\(pad)\(number)  \(line)\n" : "       \(line)\n"
+            }
+        }
+        return out
+    }
+
     static func escape(_ entry: String) -> String {
         var out = ""
         out.reserveCapacity(entry.utf8.count)

@@ -18,16 +18,11 @@ typealias CompletionProvider = (_ line: String, _ cursor: Int, _ word: String) -
 /// libedit's readline-compatible API is one set of process globals, and its
 /// completion hook is a plain C function pointer that cannot capture context.
 /// So the editor is a process-wide singleton and the Swift state the hook needs
-/// lives in these globals. Only the main thread touches them (the hook runs inside
-/// `readline`, which the REPL calls on its own thread).
+/// lives in these globals. One thread touches them: the hook runs inside `readline`,
+/// on the thread running the REPL.
 nonisolated(unsafe) private var activeProvider: CompletionProvider?
 nonisolated(unsafe) private var offeredCandidates: [String] = []
-
-/// Characters that end a completion word. `$` is deliberately absent so `$va`
-/// completes as one word to `$var`; `:` so `:he` completes to `:help`; `/`, `.`, `-`
-/// and `~` so a path inside a string completes as one word. The engine's candidates
-/// are whole replacements for that word.
-let completionWordBreaks = " \t\n\"'`=[](){},;+*<>|&!@^%"
+nonisolated(unsafe) private var nextCandidateIndex = 0
 
 final class LineEditor {
     nonisolated(unsafe) private static var initialized = false
@@ -40,8 +35,8 @@ final class LineEditor {
         LineEditor.initialized = true
         // libedit keeps these pointers, so they must outlive the editor: leak them once.
         rl_readline_name = UnsafePointer(strdup(programName))
-        rl_basic_word_break_characters = UnsafePointer(strdup(completionWordBreaks))
-        rl_completer_word_break_characters = strdup(completionWordBreaks)
+        rl_basic_word_break_characters = UnsafePointer(strdup(ReplCompletion.wordBreakCharacters))
+        rl_completer_word_break_characters = strdup(ReplCompletion.wordBreakCharacters)
         rl_attempted_completion_function = attemptCompletion
         rl_attempted_completion_over = 1
         // rl_initialize reads ~/.editrc (or $EDITRC) and sets the emacs bindings.
@@ -81,39 +76,21 @@ private func attemptCompletion(
     // rl_point is a byte offset into the multibyte (UTF-8) line, which is what the
     // engine protocol promises; clamp in case libedit and the buffer disagree.
     let cursor = min(max(0, Int(rl_point)), line.utf8.count)
-    let candidates = completionCandidates(provider(line, cursor, word), for: word)
+    let candidates = ReplCompletion.usableCandidates(provider(line, cursor, word), for: word)
     guard !candidates.isEmpty else { return nil }
-    rl_completion_append_character = appendCharacter(
-        after: candidates, line: line, cursor: cursor, word: word)
+    rl_completion_append_character = Int32(
+        ReplCompletion.appendCharacter(after: candidates, line: line, cursor: cursor) ?? 0)
     offeredCandidates = candidates
     // rl_completion_matches builds the array libedit expects (longest common prefix
     // first, NULL-terminated, sized the way libedit reads it) from our generator.
     return rl_completion_matches(word, nextCandidate)
 }
 
-/// libedit's generator protocol: state 0 starts over; return malloc'd strings until NULL.
+/// The generator protocol: state 0 starts a new listing, later calls (whatever their
+/// state number) continue it; return malloc'd strings until NULL.
 private func nextCandidate(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
-    let index = Int(state)
-    guard index < offeredCandidates.count else { return nil }
-    return strdup(offeredCandidates[index])
-}
-
-/// Keeps the candidates libedit can use: each must extend the word being replaced,
-/// or libedit would delete what the user typed. Sorted and unique for the listing.
-func completionCandidates(_ raw: [String], for word: String) -> [String] {
-    Array(Set(raw.filter { $0.hasPrefix(word) && !$0.isEmpty })).sorted()
-}
-
-/// A single match gets a trailing space so the user can type on, except where a space
-/// would be wrong: after a directory (`data/`), or inside a string (`"data/tr` → the
-/// user closes the quote).
-func appendCharacter(after candidates: [String], line: String, cursor: Int, word: String) -> Int32 {
-    guard candidates.count == 1, let only = candidates.first else { return 0 }
-    if only.hasSuffix("/") { return 0 }
-    let before = Array(line.utf8.prefix(cursor))
-    let wordStart = before.count - word.utf8.count
-    if wordStart > 0, before[wordStart - 1] == UInt8(ascii: "\"") || before[wordStart - 1] == UInt8(ascii: "'") {
-        return 0
-    }
-    return Int32(UInt8(ascii: " "))
+    if state == 0 { nextCandidateIndex = 0 }
+    guard nextCandidateIndex < offeredCandidates.count else { return nil }
+    defer { nextCandidateIndex += 1 }
+    return strdup(offeredCandidates[nextCandidateIndex])
 }

@@ -112,25 +112,11 @@ public final class Repl {
         case .quit:
             return .quit
         case .history:
-            print(Repl.formatHistory(history.entries), terminator: "")
+            print(history.numberedListing(), terminator: "")
             return .continue
         case nil:
             return engine.run(statement)
         }
-    }
-
-    /// Numbered like a shell's `history`; later lines of a multi-line entry are indented
-    /// under the first so the numbers stay readable.
-    static func formatHistory(_ entries: [String]) -> String {
-        var out = ""
-        for (index, entry) in entries.enumerated() {
-            let number = String(index + 1)
-            let pad = String(repeating: " ", count: max(0, 5 - number.count))
-            for (lineIndex, line) in entry.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                out += lineIndex == 0 ? "\(pad)\(number)  \(line)\n" : "       \(line)\n"
-            }
-        }
-        return out
     }
 
     private func saveHistory() {
