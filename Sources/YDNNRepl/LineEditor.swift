@@ -73,9 +73,7 @@ private func attemptCompletion(
     guard let provider = activeProvider else { return nil }
     let word = text.map { String(cString: $0) } ?? ""
     let line = rl_line_buffer.map { String(cString: $0) } ?? ""
-    // rl_point is a byte offset into the multibyte (UTF-8) line, which is what the
-    // engine protocol promises; clamp in case libedit and the buffer disagree.
-    let cursor = min(max(0, Int(rl_point)), line.utf8.count)
+    let cursor = utf8Offset(ofScalar: Int(rl_point), in: line)
     let candidates = ReplCompletion.usableCandidates(provider(line, cursor, word), for: word)
     guard !candidates.isEmpty else { return nil }
     rl_completion_append_character = Int32(
@@ -93,4 +91,15 @@ private func nextCandidate(_ text: UnsafePointer<CChar>?, _ state: Int32) -> Uns
     guard nextCandidateIndex < offeredCandidates.count else { return nil }
     defer { nextCandidateIndex += 1 }
     return strdup(offeredCandidates[nextCandidateIndex])
+}
+
+/// libedit counts `rl_point` in characters of its wide buffer (Unicode scalars on
+/// Linux; measured: `print "é→" $ze` with the cursor at the end gave 14, not 17),
+/// while the engine protocol promises a UTF-8 offset. Clamped, in case the two ever
+/// disagree about the line.
+func utf8Offset(ofScalar index: Int, in line: String) -> Int {
+    let scalars = line.unicodeScalars
+    let end = scalars.index(scalars.startIndex, offsetBy: max(0, index), limitedBy: scalars.endIndex)
+        ?? scalars.endIndex
+    return line.utf8.distance(from: line.utf8.startIndex, to: end)
 }
