@@ -73,6 +73,16 @@ public struct History: Sendable {
         }
     }
 
+    /// Adds `newEntries` to the file at `path` as it is now, not as this session loaded
+    /// it: two sessions open at once then both keep their lines (the later writer no
+    /// longer wipes the other's), the way a shell's `histappend` works.
+    public static func append(_ newEntries: [String], to path: String,
+                              limit: Int = History.defaultLimit) throws {
+        var onDisk = load(from: path, limit: limit)
+        for entry in newEntries { onDisk.add(entry) }
+        try onDisk.save(to: path)
+    }
+
     /// The `:history` listing, numbered from 1 like a shell's `history`; later lines of
     /// a multi-line entry are indented under the first so the numbers stay readable.
     public func numberedListing() -> String {

@@ -16,6 +16,8 @@ public final class Repl {
     private let banner: String?
     private var buffer = StatementBuffer()
     private var warnedAboutHistory = false
+    /// Entries of this session not yet in the history file.
+    private var unsavedHistory: [String] = []
 
     /// The session's history (loaded from `historyPath` when run on a terminal).
     public private(set) var history: History
@@ -95,7 +97,8 @@ public final class Repl {
                 guard let statement = buffer.add(line, engine: engine) else { continue }
                 if history.add(statement) {
                     editor.addHistory(statement)
-                    // After every entry, so a crash (or a kill) loses at most the last line.
+                    unsavedHistory.append(statement)
+                    // Before running it: a crash or a kill in the engine loses no line.
                     saveHistory()
                 }
                 if execute(statement) == .quit {
@@ -120,9 +123,10 @@ public final class Repl {
     }
 
     private func saveHistory() {
-        guard let path = historyPath else { return }
+        guard let path = historyPath, !unsavedHistory.isEmpty else { return }
         do {
-            try history.save(to: path)
+            try History.append(unsavedHistory, to: path, limit: history.limit)
+            unsavedHistory.removeAll()
         } catch {
             // Once per session: a read-only home should not print after every line.
             guard !warnedAboutHistory else { return }

@@ -93,6 +93,17 @@ final class HistoryTests: XCTestCase {
         XCTAssertThrowsError(try History().save(to: blocker.appendingPathComponent("hist").path))
     }
 
+    func testAppendKeepsLinesOfTwoSessionsWrittenInTurn() throws {
+        try History.append(["first a"], to: path)
+        try History.append(["first b"], to: path)
+        try History.append(["second a", "first b"], to: path)
+        try History.append(["first b"], to: path)
+        XCTAssertEqual(History.load(from: path).entries, ["first a", "first b", "second a", "first b"])
+
+        try History.append((1...10).map { "n\($0)" }, to: path, limit: 4)
+        XCTAssertEqual(History.load(from: path).entries, ["n7", "n8", "n9", "n10"])
+    }
+
     func testNumberedListingIndentsContinuationLines() {
         var history = History()
         history.add("let x = 5")
