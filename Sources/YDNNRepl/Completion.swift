@@ -26,10 +26,13 @@ public enum ReplCompletion {
     }
 
     /// What to type after a single completed match: a space so the user can type on,
-    /// but nothing after a directory (`data/`) or inside a string (`"data/tr` → the
-    /// user closes the quote). Nil when there is nothing to append (several matches).
+    /// but nothing where the match itself asks for more (`data/`, `epochs=`, `f(`) or
+    /// inside a string (`"data/tr` → the user closes the quote). Nil when there is
+    /// nothing to append (several matches).
     public static func appendCharacter(after candidates: [String], line: String, cursor: Int) -> UInt8? {
-        guard candidates.count == 1, let only = candidates.first, !only.hasSuffix("/") else { return nil }
+        guard candidates.count == 1, let only = candidates.first,
+              let last = only.unicodeScalars.last, !"/=([{,.".unicodeScalars.contains(last)
+        else { return nil }
         let before = Array(line.utf8.prefix(max(0, cursor)))
         let start = before.count - word(in: line, cursor: cursor).utf8.count
         if start > 0, before[start - 1] == UInt8(ascii: "\"") || before[start - 1] == UInt8(ascii: "'") {

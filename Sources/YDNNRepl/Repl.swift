@@ -43,11 +43,19 @@ public final class Repl {
         return URL(fileURLWithPath: home).appendingPathComponent(".ydnn_history").path
     }
 
-    /// Runs the session until Ctrl-D, `:quit` or end of input. Returns the exit status.
+    /// Whether `run()` will edit lines on a terminal (stdin and stdout both ttys) rather
+    /// than read plain lines, e.g. to number errors by input line only when piped.
+    public static var isInteractiveTerminal: Bool {
+        isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+    }
+
+    /// Runs the session until Ctrl-D, `:quit` or end of input. Returns the exit status:
+    /// 0, as the REPL itself has no failures; a caller that counts the engine's errors
+    /// (a piped recipe that failed) decides its own status.
     public func run() -> Int32 {
         // Without this libedit silently drops every non-ASCII character typed.
         setlocale(LC_CTYPE, "")
-        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+        if Repl.isInteractiveTerminal {
             return runTerminal()
         }
         return run(lines: { readLine(strippingNewline: true) })

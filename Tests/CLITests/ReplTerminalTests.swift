@@ -89,10 +89,10 @@ final class ReplTerminalTests: XCTestCase {
         // text before it checks that the engine gets the cursor as a UTF-8 offset
         // (libedit counts characters).
         _ = try submit(tmux, "let zebra_count = 7")
-        tmux.type("print \"ééé→→→\", $zeb")
-        try tmux.waitFor("$zeb typed") { $0.last == "ydnn> print \"ééé→→→\", $zeb" }
+        tmux.type("print \"ééé→→→\" $zeb")
+        try tmux.waitFor("$zeb typed") { $0.last == "ydnn> print \"ééé→→→\" $zeb" }
         tmux.press("Tab")
-        try tmux.waitFor("$zeb completed to $zebra_count") { $0.last == "ydnn> print \"ééé→→→\", $zebra_count" }
+        try tmux.waitFor("$zeb completed to $zebra_count") { $0.last == "ydnn> print \"ééé→→→\" $zebra_count" }
         tmux.press("C-u")
         try tmux.waitFor("the line cleared by C-u") { $0.last == "ydnn>" }
 

@@ -26,6 +26,8 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(ReplCompletion.appendCharacter(after: ["print"], line: "pri", cursor: 3), space)
         XCTAssertNil(ReplCompletion.appendCharacter(after: ["print", "printf"], line: "pri", cursor: 3))
         XCTAssertNil(ReplCompletion.appendCharacter(after: ["data/"], line: "load da", cursor: 7))
+        XCTAssertNil(ReplCompletion.appendCharacter(after: ["epochs="], line: "train epo", cursor: 9))
+        XCTAssertEqual(ReplCompletion.appendCharacter(after: [":vars"], line: ":va", cursor: 3), space)
         XCTAssertNil(ReplCompletion.appendCharacter(after: ["data/train.tsv"], line: #"load "data/tr"#, cursor: 13))
     }
 }
