@@ -158,6 +158,27 @@ final class ReplTerminalTests: XCTestCase {
         try tmux.waitFor("Up recalling let y = 7 from the last session") { $0.last == "ydnn> let y = 7" }
         tmux.press("C-u")
         try tmux.waitFor("an empty prompt") { $0.last == "ydnn>" }
+
+        // `:history` numbers the entries, the last session's first.
+        let listing = output(of: ":history", in: try submit(tmux, ":history"))
+        XCTAssertEqual(listing.map { $0.trimmingCharacters(in: .whitespaces) },
+                       ["1  let y = 7", "2  :q", "3  :history"])
+        tmux.press("C-d")
+        XCTAssertEqual(try tmux.waitForExit(), 0)
+    }
+
+    /// libedit reads ~/.editrc, with lines for this program prefixed `ydnn:`.
+    func testEditrcIsRead() throws {
+        // Ctrl-R is reverse search by default; rebound, it upper-cases the next word.
+        try Data("ydnn:bind ^R em-upper-case\n".utf8).write(to: home.appendingPathComponent(".editrc"))
+        let tmux = try startRepl()
+        defer { tmux.kill() }
+        tmux.type("abc def")
+        try tmux.waitFor("abc def typed") { $0.last == "ydnn> abc def" }
+        tmux.press("C-a", "C-r")
+        try tmux.waitFor("the first word upper-cased by the .editrc binding") { $0.last == "ydnn> ABC def" }
+        tmux.press("C-u")
+        try tmux.waitFor("an empty prompt") { $0.last == "ydnn>" }
         tmux.press("C-d")
         XCTAssertEqual(try tmux.waitForExit(), 0)
     }
