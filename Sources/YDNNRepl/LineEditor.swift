@@ -3,7 +3,7 @@ import Foundation
 import YDNN
 
 /// What one call to the line editor produced.
-enum EditorInput: Equatable {
+enum EditorInput {
     case line(String)
     /// Ctrl-C while editing: the caller drops the line and any pending continuation.
     case interrupted
@@ -43,9 +43,10 @@ final class LineEditor {
         rl_initialize()
     }
 
-    /// Reads one line. Ctrl-C arrives as SIGINT; `Interrupt`'s handler (installed
-    /// without SA_RESTART) sets the flag and makes libedit's read fail with EINTR, so
-    /// `readline` returns NULL just as it does for Ctrl-D: the flag tells them apart.
+    /// Reads one line. Ctrl-C arrives as SIGINT: libedit's own handler restores the
+    /// terminal and re-raises it to `Interrupt`'s handler (installed without
+    /// SA_RESTART), which sets the flag; the read fails with EINTR and `readline`
+    /// returns NULL just as it does for Ctrl-D. The flag tells the two apart.
     func read(prompt: String) -> EditorInput {
         guard let raw = readline(prompt) else {
             return Interrupt.clear() ? .interrupted : .endOfInput

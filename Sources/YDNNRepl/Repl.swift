@@ -103,9 +103,13 @@ public final class Repl {
                 print()
             case .line(let line):
                 guard let statement = buffer.add(line, engine: engine) else { continue }
-                if history.add(statement) {
-                    editor.addHistory(statement)
-                    unsavedHistory.append(statement)
+                // Completion leaves a trailing space; without trimming, `train ` and
+                // `train` would be two history entries.
+                var entry = statement
+                while entry.last == " " || entry.last == "\t" { entry.removeLast() }
+                if history.add(entry) {
+                    editor.addHistory(entry)
+                    unsavedHistory.append(entry)
                     // Before running it: a crash or a kill in the engine loses no line.
                     saveHistory()
                 }
