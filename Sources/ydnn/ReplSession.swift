@@ -44,14 +44,10 @@ final class SessionEngine: ReplEngine {
 /// The REPL on a terminal; statements from stdin otherwise. Returns the exit status
 /// (1 when input from a pipe had errors, so `ydnn < recipe.ydnn` fails like `run`).
 func startRepl(_ interpreter: Interpreter) -> Int32 {
-    let engine = SessionEngine(interpreter, piped: true)
-    var pending = ""
-    while let line = readLine(strippingNewline: false) {
-        pending += line
-        if engine.needsContinuation(pending) { continue }
-        _ = engine.run(pending)
-        pending = ""
-    }
-    if !pending.isEmpty { _ = engine.run(pending) }
-    return engine.failures > 0 ? 1 : 0
+    let piped = !Repl.isInteractiveTerminal
+    let engine = SessionEngine(interpreter, piped: piped)
+    let repl = Repl(engine: engine, historyPath: Repl.defaultHistoryPath(),
+                    banner: piped ? nil : "ydnn \(ydnnVersion). :help for help, 'help' for the commands, Ctrl-D to leave.")
+    let status = repl.run()
+    return piped && engine.failures > 0 ? 1 : status
 }
