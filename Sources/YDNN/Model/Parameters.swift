@@ -99,6 +99,9 @@ public final class Gradient: @unchecked Sendable {
         rowValues.removeAll(keepingCapacity: true)
     }
 
+    /// Entries to update (touched rows × cols for sparse parameters).
+    public var workSize: Int { parameter.sparse ? rowValues.count : dense.count }
+
     /// Whether every entry is finite (no NaN or infinity).
     public var isFinite: Bool {
         // v·0 is 0 for finite v and NaN for NaN or ±inf, so the sum is NaN exactly when

@@ -132,16 +132,26 @@ public final class Trainer {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
                     break training
                 }
-                for w in 1..<max(shards, 1) {
-                    for (g0, g) in zip(workers[0].gradients, workers[w].gradients) { g0.accumulate(g) }
+                // Sum the workers' gradients into worker 0's, always in worker order,
+                // parameters split across threads (each parameter's sum is independent).
+                let grads = workers[0].gradients
+                let groups = Optimizer.balance(grads.map(\.workSize), into: shards)
+                let finite = UnsafeMutableBufferPointer<Bool>.allocate(capacity: grads.count)
+                defer { finite.deallocate() }
+                let reduce: (Int) -> Void = { k in
+                    for i in groups[k] {
+                        for w in 1..<shards { grads[i].accumulate(workers[w].gradients[i]) }
+                        finite[i] = grads[i].isFinite
+                    }
                 }
+                if groups.count == 1 { reduce(0) } else { DispatchQueue.concurrentPerform(iterations: groups.count, execute: reduce) }
                 // A finite loss can still come with an overflowing gradient; applying it
                 // would poison the weights, so it stops training the same way.
-                if !workers[0].gradients.allSatisfy({ $0.isFinite }) {
+                if !finite.allSatisfy({ $0 }) {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
                     break training
                 }
-                optimizer.apply(workers[0].gradients)
+                optimizer.apply(grads, threads: shards)
                 lastGood = batchLoss
                 report.batchLosses.append(batchLoss)
                 model.lossHistory.append(batchLoss)
