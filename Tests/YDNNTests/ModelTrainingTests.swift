@@ -151,6 +151,30 @@ final class ModelTrainingTests: XCTestCase {
         }
     }
 
+    func testOptimizerThreadsDoNotChangeTheUpdate() {
+        for kind in OptimizerSpec.Kind.allCases {
+            var results: [[[Float]]] = []
+            for threads in [1, 2, 3] {
+                var rng = RNG(seed: 1)
+                let params = [Parameter(name: "a", rows: 10, cols: 4), Parameter(name: "b", rows: 7, cols: 3, sparse: true),
+                              Parameter(name: "c", rows: 1, cols: 5)]
+                let opt = Optimizer(OptimizerSpec(kind, l2: 0.01))
+                for _ in 0..<3 {
+                    let grads = params.map { Gradient($0) }
+                    for g in grads {
+                        let row = (0..<g.parameter.cols).map { _ in rng.nextGaussian() }
+                        row.withUnsafeBufferPointer { g.addRow(rng.nextInt(below: g.parameter.rows), $0.baseAddress!) }
+                    }
+                    opt.apply(grads, threads: threads)
+                }
+                results.append(params.map(\.value))
+            }
+            XCTAssertEqual(results[0], results[1], "\(kind)")
+            XCTAssertEqual(results[0], results[2], "\(kind)")
+            XCTAssertNotEqual(results[0][0], [Float](repeating: 0, count: 40), "\(kind) moved the weights")
+        }
+    }
+
     func testSparseUpdatesTouchOnlyBatchRows() throws {
         let data = SyntheticSamples.make(count: 4, shape: shape, seed: 6)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
