@@ -92,6 +92,32 @@ final class ModelTrainingTests: XCTestCase {
 
     func weights(_ m: Model) -> [[Float]] { m.parameters.map(\.value) }
 
+    /// Ranking by the inner product of user and item vectors must equal ranking by the
+    /// loss's own logits (u·w/T + b), whatever the temperature and normalisation.
+    func testVectorsRankLikeTheModel() throws {
+        var spec = smallPaddleSpec()
+        spec.normalize = true
+        spec.temperature = 0.2
+        spec.output = .fullSoftmax(bias: true)
+        let data = SyntheticSamples.make(count: 3, shape: shape, seed: 4)
+        let model = try Model(spec: spec, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
+        let b = model.parameter(named: "output.b")!
+        var rng = RNG(seed: 2)
+        for i in 0..<b.count { b.value[i] = rng.nextGaussian() }
+        let u = model.userVectors(for: data), v = model.itemVectors(), d = model.vectorDimension
+        for s in 0..<data.count {
+            // Full softmax loss of each item as the label: lower loss = higher logit.
+            let losses = try (0..<shape.items).map { i -> Double in
+                var one = data.gather([s]); one.labels = [Int32(i)]
+                return try model.lossAndGradients(on: one, negatives: []).loss
+            }
+            let dots = (0..<shape.items).map { i in (0..<d).reduce(Float(0)) { $0 + u[s * d + $1] * v[i * d + $1] } }
+            let byLoss = losses.indices.sorted { losses[$0] < losses[$1] }.prefix(5)
+            let byDot = dots.indices.sorted { dots[$0] > dots[$1] }.prefix(5)
+            XCTAssertEqual(Array(byLoss), Array(byDot))
+        }
+    }
+
     func testServingOverridesExampleAge() throws {
         let data = SyntheticSamples.make(count: 5, shape: shape, seed: 4)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)

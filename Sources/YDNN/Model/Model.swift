@@ -239,8 +239,10 @@ public final class Model {
         return out
     }
 
-    /// The item vectors (itemCount × vectorDimension): [b_i, w_i] (w_i normalised
-    /// when the model normalises).
+    /// The item vectors (itemCount × vectorDimension): [T·b_i, w_i] (w_i normalised
+    /// when the model normalises). The loss's logit is u·w_i/T + b_i; scaling the
+    /// bias slot by the temperature T keeps the inner product's ranking identical
+    /// (for the Paddle recipe T = 1, so this is Paddle's [nce_b_i, nce_w_i]).
     public func itemVectors() -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
         let w = parameter(named: "output.w")!.value, b = parameter(named: "output.b")?.value
@@ -248,7 +250,7 @@ public final class Model {
         out.withUnsafeMutableBufferPointer { op in
             for i in 0..<itemCount {
                 let row = op.baseAddress! + i * vd
-                if off == 1 { row[0] = b![i] }
+                if off == 1 { row[0] = b![i] * spec.temperature }
                 for j in 0..<d { row[off + j] = w[i * d + j] }
                 if spec.normalize { _ = L2Normalize.normalizeRow(row + off, d) }
             }
