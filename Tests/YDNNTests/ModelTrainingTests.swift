@@ -257,11 +257,14 @@ final class ModelTrainingTests: XCTestCase {
         let data = SyntheticSamples.make(count: 50, shape: shape, seed: 8)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
         var ends: [Int] = []
-        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data) { p in
+        let held = SyntheticSamples.make(count: 10, shape: shape, seed: 9)
+        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data, validation: held) { p in
             XCTAssertEqual(p.batchesPerEpoch, 4)
             XCTAssert(p.loss.isFinite && p.eta >= 0)
+            XCTAssertEqual(p.validationLoss != nil, p.isEpochEnd)
             if p.isEpochEnd { ends.append(p.epoch) }
         }
+        XCTAssertEqual(report.validationLosses.count, 3)
         XCTAssertEqual(ends, [1, 2, 3])
         XCTAssertEqual(report.epochLosses.count, 3)
         XCTAssertEqual(report.batchLosses.count, 12)

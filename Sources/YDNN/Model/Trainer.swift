@@ -30,6 +30,8 @@ public struct TrainProgress: Sendable {
     /// Estimated seconds until the last epoch ends.
     public var eta: Double
     public var isEpochEnd: Bool
+    /// Mean loss on the validation samples, at epoch ends when some were given.
+    public var validationLoss: Double? = nil
 }
 
 public struct TrainReport: Sendable {
@@ -45,6 +47,8 @@ public struct TrainReport: Sendable {
     public var epochLosses: [Double]
     /// Mean loss per sample of every applied batch.
     public var batchLosses: [Double]
+    /// Validation loss after each finished epoch (empty without validation samples).
+    public var validationLosses: [Double] = []
     public var samples: Int
     public var seconds: Double
     public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
@@ -70,13 +74,15 @@ public final class Trainer {
 
     /// Trains in place. `progress` is called on the calling thread after each batch.
     /// Polls `Interrupt.isRequested` between batches (and clears it when it stops).
-    public func train(_ model: Model, on samples: SampleBatch,
+    /// With `validation` samples, their loss is computed after every epoch.
+    public func train(_ model: Model, on samples: SampleBatch, validation: SampleBatch? = nil,
                       progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
         guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }
         guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
             throw ModelError.invalidSpec("epochs, batch and threads must be positive")
         }
         try model.validate(samples)
+        if let validation, validation.count > 0 { try model.validate(validation) }
         model.setNoise(fromLabels: samples.labels)
         model.initializeOutputBias()
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
@@ -163,10 +169,15 @@ public final class Trainer {
                 let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
                 let interrupted = Interrupt.isRequested
                 if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
+                var validationLoss: Double? = nil
+                if b + 1 == batches, let validation, validation.count > 0 {
+                    validationLoss = try model.loss(on: validation)
+                    report.validationLosses.append(validationLoss!)
+                }
                 progress?(TrainProgress(epoch: epoch, epochs: options.epochs, batch: b + 1, batchesPerEpoch: batches,
                                         loss: epochSum / Double(epochCount), samplesPerSecond: rate,
                                         eta: Double(totalBatches - done) * elapsed / Double(done),
-                                        isEpochEnd: b + 1 == batches))
+                                        isEpochEnd: b + 1 == batches, validationLoss: validationLoss))
                 if interrupted {
                     Interrupt.clear()
                     report.outcome = .interrupted
