@@ -116,7 +116,8 @@ public final class Optimizer {
                     }
                     if g.isSparse {
                         g.rowValues.withUnsafeBufferPointer { rv in
-                            for (s, r) in g.touched.enumerated() { run(Int(r) * c, rv.baseAddress! + s * c, c) }
+                            let touched = g.touched
+                            for s in g.slotsInRowOrder() { run(Int(touched[s]) * c, rv.baseAddress! + s * c, c) }
                         }
                     } else {
                         g.dense.withUnsafeBufferPointer { d in run(0, d.baseAddress!, p.count) }
