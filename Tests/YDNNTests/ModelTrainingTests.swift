@@ -74,7 +74,7 @@ final class ModelTrainingTests: XCTestCase {
         let opts = TrainOptions(epochs: 400, batchSize: 8, optimizer: OptimizerSpec(.adam, learningRate: 0.02))
         let report = try Trainer(opts).train(model, on: data)
         XCTAssertLessThan(report.epochLosses.last!, report.epochLosses.first! * 0.5)
-        let users = model.userVectors(for: data), items = model.itemVectors()
+        let users = try model.userVectors(for: data), items = model.itemVectors()
         let d = model.vectorDimension
         XCTAssertEqual(d, 8)
         XCTAssertEqual(users[0], 1, "user vector starts with the bias slot")
@@ -104,7 +104,7 @@ final class ModelTrainingTests: XCTestCase {
         let b = model.parameter(named: "output.b")!
         var rng = RNG(seed: 2)
         for i in 0..<b.count { b.value[i] = rng.nextGaussian() }
-        let u = model.userVectors(for: data), v = model.itemVectors(), d = model.vectorDimension
+        let u = try model.userVectors(for: data), v = model.itemVectors(), d = model.vectorDimension
         for s in 0..<data.count {
             // Full softmax loss of each item as the label: lower loss = higher logit.
             let losses = try (0..<shape.items).map { i -> Double in
@@ -121,13 +121,13 @@ final class ModelTrainingTests: XCTestCase {
     func testServingOverridesExampleAge() throws {
         let data = SyntheticSamples.make(count: 5, shape: shape, seed: 4)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
-        let plain = model.userVectors(for: data)
+        let plain = try model.userVectors(for: data)
         var zeroed = data
         zeroed.dense["example_age"] = [Float](repeating: 0, count: data.count)
-        XCTAssertNotEqual(plain, model.userVectors(for: zeroed))
-        XCTAssertEqual(model.userVectors(for: data, denseOverrides: ["example_age": 0]), model.userVectors(for: zeroed))
+        XCTAssertNotEqual(plain, try model.userVectors(for: zeroed))
+        XCTAssertEqual(try model.userVectors(for: data, denseOverrides: ["example_age": 0]), try model.userVectors(for: zeroed))
         // Chunking changes only the GEMM's blocking, hence at most the last bits.
-        for (a, b) in zip(model.userVectors(for: data, chunk: 2), plain) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        for (a, b) in zip(try model.userVectors(for: data, chunk: 2), plain) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
     func testTrainingIsDeterministic() throws {
@@ -283,6 +283,21 @@ final class ModelTrainingTests: XCTestCase {
         XCTAssertEqual(rows.first { $0.layer == "output" }?.parameters, 1700 * 31 + 1700)
         XCTAssertEqual(model.vectorDimension, 32, "Paddle: user [1, relu2], item [b, w]")
         XCTAssert(model.summaryTable().contains("total"))
+    }
+
+    func testBadBatchesAreErrorsNotCrashes() throws {
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
+        var data = SyntheticSamples.make(count: 4, shape: shape, seed: 1)
+        var bad = data
+        bad.sparse["items"]!.ids[0] = 10_000
+        XCTAssertThrowsError(try model.userVectors(for: bad)) { XCTAssert("\($0)".contains("outside its vocabulary"), "\($0)") }
+        XCTAssertThrowsError(try Trainer(TrainOptions()).train(model, on: bad))
+        bad = data
+        bad.sparse["phone"] = nil
+        XCTAssertThrowsError(try model.userVectors(for: bad)) { XCTAssert("\($0)".contains("'phone'"), "\($0)") }
+        data.labels[1] = 60
+        XCTAssertThrowsError(try model.loss(on: data)) { XCTAssert("\($0)".contains("label 60"), "\($0)") }
+        XCTAssertNoThrow(try model.userVectors(for: data), "labels do not matter for user vectors")
     }
 
     func testSpecErrorsAreClear() {

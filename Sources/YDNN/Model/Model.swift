@@ -173,9 +173,14 @@ public final class Model {
 
     /// Checks that a sample set fits the model: every column the spec reads is there
     /// and every id is inside its vocabulary. Run once before training or scoring.
-    public func validate(_ batch: SampleBatch) throws {
-        for l in batch.labels where l < 0 || Int(l) >= itemCount {
-            throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+    public func validate(_ batch: SampleBatch) throws { try validate(batch, labels: true) }
+
+    func validate(_ batch: SampleBatch, labels: Bool) throws {
+        if labels {
+            if batch.labels.count != batch.count { throw ModelError.invalidSpec("the batch has \(batch.labels.count) labels for \(batch.count) samples") }
+            for l in batch.labels where l < 0 || Int(l) >= itemCount {
+                throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+            }
         }
         for e in spec.encoders {
             guard let col = batch.sparse[e.feature] else { throw ModelError.missingFeature(e.feature) }
@@ -220,10 +225,13 @@ public final class Model {
     ///
     /// `denseOverrides` replaces dense inputs for every sample: the paper sets
     /// `example_age` to 0 at serving time (`["example_age": 0]`).
-    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) -> [Float] {
+    /// Throws when the batch does not fit the model (see `validate`).
+    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) throws -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
         var batch = batch
         for (name, v) in denseOverrides { batch.dense[name] = [Float](repeating: v, count: batch.count) }
+        // Ids index the tables directly; an unchecked one would read outside them.
+        try validate(batch, labels: false)
         var out = [Float].zeros(batch.count * vd)
         var start = 0
         while start < batch.count {
