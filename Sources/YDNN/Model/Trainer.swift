@@ -8,11 +8,13 @@ public struct TrainOptions: Sendable {
     /// Training workers. Each batch is cut into `threads` contiguous shards that run
     /// forward/backward concurrently; their gradients are then summed in worker
     /// order, so the same seed and thread count always give identical weights.
-    public var threads: Int = 1
+    /// The default is a fixed 2, not the machine's core count, so a recipe prints the
+    /// same numbers everywhere (on 2 idle cores: 1.5× the samples/s of 1 worker).
+    public var threads: Int = 2
     /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
     public var blasThreads: Int = 1
     public var shuffle: Bool = true
-    public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 1) {
+    public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 2) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
     }
 }
