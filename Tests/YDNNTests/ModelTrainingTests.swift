@@ -300,6 +300,18 @@ final class ModelTrainingTests: XCTestCase {
         XCTAssertNoThrow(try model.userVectors(for: data), "labels do not matter for user vectors")
     }
 
+    func testExplicitNoiseWeights() throws {
+        let data = SyntheticSamples.make(count: 16, shape: shape, seed: 1)
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
+        var opts = TrainOptions(epochs: 1, batchSize: 8)
+        opts.noiseWeights = (0..<shape.items).map { Double($0 % 3) }
+        _ = try Trainer(opts).train(model, on: data)
+        XCTAssertEqual(model.noise[1], 1.0 / 60.0, accuracy: 1e-6, "weights 0,1,2,… over 60 items sum to 60")
+        XCTAssertLessThan(model.noise[0], 1e-6, "a zero weight keeps only a tiny floor")
+        opts.noiseWeights = [1, 2]
+        XCTAssertThrowsError(try Trainer(opts).train(model, on: data))
+    }
+
     func testSpecErrorsAreClear() {
         var spec = smallPaddleSpec()
         spec.encoders.append(.embedding("nope", dim: 3))

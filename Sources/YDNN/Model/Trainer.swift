@@ -14,6 +14,10 @@ public struct TrainOptions: Sendable {
     /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
     public var blasThreads: Int = 1
     public var shuffle: Bool = true
+    /// Item weights for the noise / sampling distribution (e.g. click counts from the
+    /// vocabulary, or damped counts). Nil: derived from the training labels according
+    /// to the spec's `noise` (uniform, frequency or damped).
+    public var noiseWeights: [Double]? = nil
     public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 2) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
     }
@@ -85,7 +89,14 @@ public final class Trainer {
         }
         try model.validate(samples)
         if let validation, validation.count > 0 { try model.validate(validation) }
-        model.setNoise(fromLabels: samples.labels)
+        if let w = options.noiseWeights {
+            guard w.count == model.itemCount, w.allSatisfy({ $0 >= 0 && $0.isFinite }), w.contains(where: { $0 > 0 }) else {
+                throw ModelError.invalidSpec("noise weights need one finite, non-negative weight per item (\(model.itemCount)), not all zero")
+            }
+            model.setNoise(weights: w)
+        } else {
+            model.setNoise(fromLabels: samples.labels)
+        }
         model.initializeOutputBias()
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
         let optimizer = model.optimizer(for: options.optimizer)
