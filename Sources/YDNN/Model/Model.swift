@@ -23,7 +23,7 @@ import Foundation
 ///     print(model.summaryTable())                                        // summary
 ///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
 ///                                           optimizer: OptimizerSpec(.adam, learningRate: 0.001, l2: 0),
-///                                           threads: 1)).train(model, on: samples) { progress in ... }
+///                                           threads: 2)).train(model, on: samples) { progress in ... }
 ///     print(report.message)                                              // completed / interrupted / NaN
 ///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
 ///     let items = model.itemVectors()                   // itemCount × vectorDimension
