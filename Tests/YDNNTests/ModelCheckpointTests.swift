@@ -47,7 +47,7 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(loaded.parameters.map(\.value), model.parameters.map(\.value))
         XCTAssertEqual(try Checkpoint.decode(strings: extras["vocab.items"]!), ["<unk>", "item ä", ""])
         XCTAssertEqual(extras["empty"], [])
-        XCTAssertEqual(loaded.userVectors(for: data), model.userVectors(for: data))
+        XCTAssertEqual(try loaded.userVectors(for: data), try model.userVectors(for: data))
         XCTAssertEqual(loaded.itemVectors(), model.itemVectors())
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
         XCTAssertFalse(leftovers.contains { $0.contains(".tmp-") }, "no temporary file is left behind")

@@ -74,7 +74,7 @@ final class ModelTrainingTests: XCTestCase {
         let opts = TrainOptions(epochs: 400, batchSize: 8, optimizer: OptimizerSpec(.adam, learningRate: 0.02))
         let report = try Trainer(opts).train(model, on: data)
         XCTAssertLessThan(report.epochLosses.last!, report.epochLosses.first! * 0.5)
-        let users = model.userVectors(for: data), items = model.itemVectors()
+        let users = try model.userVectors(for: data), items = model.itemVectors()
         let d = model.vectorDimension
         XCTAssertEqual(d, 8)
         XCTAssertEqual(users[0], 1, "user vector starts with the bias slot")
@@ -92,16 +92,42 @@ final class ModelTrainingTests: XCTestCase {
 
     func weights(_ m: Model) -> [[Float]] { m.parameters.map(\.value) }
 
+    /// Ranking by the inner product of user and item vectors must equal ranking by the
+    /// loss's own logits (u·w/T + b), whatever the temperature and normalisation.
+    func testVectorsRankLikeTheModel() throws {
+        var spec = smallPaddleSpec()
+        spec.normalize = true
+        spec.temperature = 0.2
+        spec.output = .fullSoftmax(bias: true)
+        let data = SyntheticSamples.make(count: 3, shape: shape, seed: 4)
+        let model = try Model(spec: spec, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
+        let b = model.parameter(named: "output.b")!
+        var rng = RNG(seed: 2)
+        for i in 0..<b.count { b.value[i] = rng.nextGaussian() }
+        let u = try model.userVectors(for: data), v = model.itemVectors(), d = model.vectorDimension
+        for s in 0..<data.count {
+            // Full softmax loss of each item as the label: lower loss = higher logit.
+            let losses = try (0..<shape.items).map { i -> Double in
+                var one = data.gather([s]); one.labels = [Int32(i)]
+                return try model.lossAndGradients(on: one, negatives: []).loss
+            }
+            let dots = (0..<shape.items).map { i in (0..<d).reduce(Float(0)) { $0 + u[s * d + $1] * v[i * d + $1] } }
+            let byLoss = losses.indices.sorted { losses[$0] < losses[$1] }.prefix(5)
+            let byDot = dots.indices.sorted { dots[$0] > dots[$1] }.prefix(5)
+            XCTAssertEqual(Array(byLoss), Array(byDot))
+        }
+    }
+
     func testServingOverridesExampleAge() throws {
         let data = SyntheticSamples.make(count: 5, shape: shape, seed: 4)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
-        let plain = model.userVectors(for: data)
+        let plain = try model.userVectors(for: data)
         var zeroed = data
         zeroed.dense["example_age"] = [Float](repeating: 0, count: data.count)
-        XCTAssertNotEqual(plain, model.userVectors(for: zeroed))
-        XCTAssertEqual(model.userVectors(for: data, denseOverrides: ["example_age": 0]), model.userVectors(for: zeroed))
+        XCTAssertNotEqual(plain, try model.userVectors(for: zeroed))
+        XCTAssertEqual(try model.userVectors(for: data, denseOverrides: ["example_age": 0]), try model.userVectors(for: zeroed))
         // Chunking changes only the GEMM's blocking, hence at most the last bits.
-        for (a, b) in zip(model.userVectors(for: data, chunk: 2), plain) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        for (a, b) in zip(try model.userVectors(for: data, chunk: 2), plain) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
     func testTrainingIsDeterministic() throws {
@@ -148,6 +174,30 @@ final class ModelTrainingTests: XCTestCase {
             let lr: Float = kind == .sgd ? 0.5 : kind == .adagrad ? 0.05 : 0.01
             _ = try Trainer(TrainOptions(epochs: 8, batchSize: 20, optimizer: OptimizerSpec(kind, learningRate: lr))).train(model, on: data)
             XCTAssertLessThan(try model.loss(on: data), before * 0.9, "\(kind)")
+        }
+    }
+
+    func testOptimizerThreadsDoNotChangeTheUpdate() {
+        for kind in OptimizerSpec.Kind.allCases {
+            var results: [[[Float]]] = []
+            for threads in [1, 2, 3] {
+                var rng = RNG(seed: 1)
+                let params = [Parameter(name: "a", rows: 10, cols: 4), Parameter(name: "b", rows: 7, cols: 3, sparse: true),
+                              Parameter(name: "c", rows: 1, cols: 5)]
+                let opt = Optimizer(OptimizerSpec(kind, l2: 0.01))
+                for _ in 0..<3 {
+                    let grads = params.map { Gradient($0) }
+                    for g in grads {
+                        let row = (0..<g.parameter.cols).map { _ in rng.nextGaussian() }
+                        row.withUnsafeBufferPointer { g.addRow(rng.nextInt(below: g.parameter.rows), $0.baseAddress!) }
+                    }
+                    opt.apply(grads, threads: threads)
+                }
+                results.append(params.map(\.value))
+            }
+            XCTAssertEqual(results[0], results[1], "\(kind)")
+            XCTAssertEqual(results[0], results[2], "\(kind)")
+            XCTAssertNotEqual(results[0][0], [Float](repeating: 0, count: 40), "\(kind) moved the weights")
         }
     }
 
@@ -207,11 +257,14 @@ final class ModelTrainingTests: XCTestCase {
         let data = SyntheticSamples.make(count: 50, shape: shape, seed: 8)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
         var ends: [Int] = []
-        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data) { p in
+        let held = SyntheticSamples.make(count: 10, shape: shape, seed: 9)
+        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data, validation: held) { p in
             XCTAssertEqual(p.batchesPerEpoch, 4)
             XCTAssert(p.loss.isFinite && p.eta >= 0)
+            XCTAssertEqual(p.validationLoss != nil, p.isEpochEnd)
             if p.isEpochEnd { ends.append(p.epoch) }
         }
+        XCTAssertEqual(report.validationLosses.count, 3)
         XCTAssertEqual(ends, [1, 2, 3])
         XCTAssertEqual(report.epochLosses.count, 3)
         XCTAssertEqual(report.batchLosses.count, 12)
@@ -230,6 +283,33 @@ final class ModelTrainingTests: XCTestCase {
         XCTAssertEqual(rows.first { $0.layer == "output" }?.parameters, 1700 * 31 + 1700)
         XCTAssertEqual(model.vectorDimension, 32, "Paddle: user [1, relu2], item [b, w]")
         XCTAssert(model.summaryTable().contains("total"))
+    }
+
+    func testBadBatchesAreErrorsNotCrashes() throws {
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
+        var data = SyntheticSamples.make(count: 4, shape: shape, seed: 1)
+        var bad = data
+        bad.sparse["items"]!.ids[0] = 10_000
+        XCTAssertThrowsError(try model.userVectors(for: bad)) { XCTAssert("\($0)".contains("outside its vocabulary"), "\($0)") }
+        XCTAssertThrowsError(try Trainer(TrainOptions()).train(model, on: bad))
+        bad = data
+        bad.sparse["phone"] = nil
+        XCTAssertThrowsError(try model.userVectors(for: bad)) { XCTAssert("\($0)".contains("'phone'"), "\($0)") }
+        data.labels[1] = 60
+        XCTAssertThrowsError(try model.loss(on: data)) { XCTAssert("\($0)".contains("label 60"), "\($0)") }
+        XCTAssertNoThrow(try model.userVectors(for: data), "labels do not matter for user vectors")
+    }
+
+    func testExplicitNoiseWeights() throws {
+        let data = SyntheticSamples.make(count: 16, shape: shape, seed: 1)
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
+        var opts = TrainOptions(epochs: 1, batchSize: 8)
+        opts.noiseWeights = (0..<shape.items).map { Double($0 % 3) }
+        _ = try Trainer(opts).train(model, on: data)
+        XCTAssertEqual(model.noise[1], 1.0 / 60.0, accuracy: 1e-6, "weights 0,1,2,… over 60 items sum to 60")
+        XCTAssertLessThan(model.noise[0], 1e-6, "a zero weight keeps only a tiny floor")
+        opts.noiseWeights = [1, 2]
+        XCTAssertThrowsError(try Trainer(opts).train(model, on: data))
     }
 
     func testSpecErrorsAreClear() {

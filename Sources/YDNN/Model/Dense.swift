@@ -34,30 +34,35 @@ public final class Dense {
         precondition(input.count == rows * inputs, "dense: input is \(input.count) floats, expected \(rows)×\(inputs)")
         self.rows = rows
         x = input
-        y = [Float].zeros(rows * outputs)
-        let n = outputs
+        // Built in a local array: loops over a class's stored array pay for
+        // exclusivity and uniqueness checks on every element.
+        var out = [Float].zeros(rows * outputs)
+        let n = outputs, relu = relu
         bias.value.withUnsafeBufferPointer { b in
-            y.withUnsafeMutableBufferPointer { yp in
-                for r in 0..<rows { for j in 0..<n { yp[r * n + j] = b[j] } }
-            }
-        }
-        x.withUnsafeBufferPointer { xp in
             weight.value.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemm(m: rows, n: n, k: inputs, xp.baseAddress!, wp.baseAddress!, beta: 1, yp.baseAddress!)
+                input.withUnsafeBufferPointer { xp in
+                    out.withUnsafeMutableBufferPointer { yp in
+                        for r in 0..<rows { (yp.baseAddress! + r * n).update(from: b.baseAddress!, count: n) }
+                        BLAS.gemm(m: rows, n: n, k: inputs, xp.baseAddress!, wp.baseAddress!, beta: 1, yp.baseAddress!)
+                        if relu { for i in 0..<yp.count { yp[i] = max(yp[i], 0) } }
+                    }
                 }
             }
         }
-        if relu { for i in 0..<y.count where y[i] < 0 { y[i] = 0 } }
+        y = out
         flops += 2 * Double(rows * inputs * n)
-        return y
+        return out
     }
 
     /// Accumulates dW, db and returns dx.
     public func backward(_ dOutput: [Float]) -> [Float] {
         precondition(dOutput.count == rows * outputs)
         var dy = dOutput
-        if relu { for i in 0..<dy.count where y[i] <= 0 { dy[i] = 0 } }
+        if relu {
+            y.withUnsafeBufferPointer { yp in
+                dy.withUnsafeMutableBufferPointer { d in for i in 0..<d.count where yp[i] <= 0 { d[i] = 0 } }
+            }
+        }
         let n = outputs
         var dx = [Float].zeros(rows * inputs)
         dy.withUnsafeBufferPointer { dyp in

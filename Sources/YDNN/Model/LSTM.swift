@@ -126,31 +126,40 @@ public final class LSTMEncoder: FeatureEncoder {
     }
 
     private func pool(steps: Int) -> [Float] {
-        let od = outputDimension
+        let od = outputDimension, h = h, e = e, isMax = spec.pool == .max
         var out = [Float].zeros(rows * od)
-        argmax = spec.pool == .max ? [Int32](repeating: -1, count: rows * h) : []
-        lastRow = [Int32](repeating: -1, count: rows)
-        for t in 0..<steps {
-            let start = stepStart[t]
-            for k in 0..<(stepStart[t + 1] - start) {
-                let s = order[k], row = start + k
-                lastRow[s] = Int32(row)
-                if spec.pool == .max {
-                    for j in 0..<h {
-                        let v = hs[row * h + j]
-                        if argmax[s * h + j] < 0 || v > out[s * od + j] { out[s * od + j] = v; argmax[s * h + j] = Int32(row) }
+        // Local arrays, stored at the end: per-element access to a class's stored
+        // arrays pays exclusivity and uniqueness checks.
+        var arg = [Int32](repeating: -1, count: isMax ? rows * h : 0)
+        var last = [Int32](repeating: -1, count: rows)
+        hs.withUnsafeBufferPointer { hp in
+            out.withUnsafeMutableBufferPointer { op in
+                arg.withUnsafeMutableBufferPointer { ap in
+                    for t in 0..<steps {
+                        let start = stepStart[t]
+                        for k in 0..<(stepStart[t + 1] - start) {
+                            let s = order[k], row = start + k
+                            last[s] = Int32(row)
+                            guard isMax else { continue }
+                            let o = op.baseAddress! + s * od, a = ap.baseAddress! + s * h, hr = hp.baseAddress! + row * h
+                            for j in 0..<h where a[j] < 0 || hr[j] > o[j] { o[j] = hr[j]; a[j] = Int32(row) }
+                        }
+                    }
+                    for s in 0..<rows where last[s] >= 0 {
+                        let row = Int(last[s])
+                        if spec.pool == .last { for j in 0..<h { op[s * od + j] = hp[row * h + j] } }
+                        if spec.lastSlot {
+                            let id = Int(tokenOf[row])
+                            table.value.withUnsafeBufferPointer { tp in
+                                for j in 0..<e { op[s * od + h + j] = tp[id * e + j] }
+                            }
+                        }
                     }
                 }
             }
         }
-        for s in 0..<rows where lastRow[s] >= 0 {
-            let row = Int(lastRow[s])
-            if spec.pool == .last { for j in 0..<h { out[s * od + j] = hs[row * h + j] } }
-            if spec.lastSlot {
-                let id = Int(tokenOf[row])
-                for j in 0..<e { out[s * od + h + j] = table.value[id * e + j] }
-            }
-        }
+        argmax = arg
+        lastRow = last
         return out
     }
 
@@ -166,6 +175,9 @@ public final class LSTMEncoder: FeatureEncoder {
                 dOutput.withUnsafeBufferPointer { gp in dTable.addRow(Int(tokenOf[row]), gp.baseAddress! + s * od + h) }
             }
         }
+        // Local copies (just references) of the stored activations: reading a class's
+        // stored array element by element pays exclusivity checks; a local does not.
+        let tcp = tanhCell, cellp = cell
         var dc = [Float].zeros(n * h)
         var dz = [Float].zeros(n * g4)
         let steps = stepStart.count - 1
@@ -183,9 +195,9 @@ public final class LSTMEncoder: FeatureEncoder {
                                         let a = ap.baseAddress! + row * g4, d = dzp.baseAddress! + row * g4
                                         for j in 0..<h {
                                             let i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j]
-                                            let tc = tanhCell[row * h + j], dhv = dhp[row * h + j]
+                                            let tc = tcp[row * h + j], dhv = dhp[row * h + j]
                                             let dcv = dcp[row * h + j] + dhv * o * (1 - tc * tc)
-                                            let cPrev: Float = prev >= 0 ? cell[(prev + k) * h + j] : 0
+                                            let cPrev: Float = prev >= 0 ? cellp[(prev + k) * h + j] : 0
                                             d[j] = dcv * g * i * (1 - i)
                                             d[h + j] = dcv * cPrev * f * (1 - f)
                                             d[2 * h + j] = dcv * i * (1 - g * g)

@@ -23,7 +23,7 @@ import Foundation
 ///     print(model.summaryTable())                                        // summary
 ///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
 ///                                           optimizer: OptimizerSpec(.adam, learningRate: 0.001, l2: 0),
-///                                           threads: 1)).train(model, on: samples) { progress in ... }
+///                                           threads: 2)).train(model, on: samples) { progress in ... }
 ///     print(report.message)                                              // completed / interrupted / NaN
 ///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
 ///     let items = model.itemVectors()                   // itemCount × vectorDimension
@@ -173,9 +173,14 @@ public final class Model {
 
     /// Checks that a sample set fits the model: every column the spec reads is there
     /// and every id is inside its vocabulary. Run once before training or scoring.
-    public func validate(_ batch: SampleBatch) throws {
-        for l in batch.labels where l < 0 || Int(l) >= itemCount {
-            throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+    public func validate(_ batch: SampleBatch) throws { try validate(batch, labels: true) }
+
+    func validate(_ batch: SampleBatch, labels: Bool) throws {
+        if labels {
+            if batch.labels.count != batch.count { throw ModelError.invalidSpec("the batch has \(batch.labels.count) labels for \(batch.count) samples") }
+            for l in batch.labels where l < 0 || Int(l) >= itemCount {
+                throw ModelError.invalidSpec("label \(l) is outside the item catalogue (\(itemCount) items)")
+            }
         }
         for e in spec.encoders {
             guard let col = batch.sparse[e.feature] else { throw ModelError.missingFeature(e.feature) }
@@ -220,10 +225,13 @@ public final class Model {
     ///
     /// `denseOverrides` replaces dense inputs for every sample: the paper sets
     /// `example_age` to 0 at serving time (`["example_age": 0]`).
-    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) -> [Float] {
+    /// Throws when the batch does not fit the model (see `validate`).
+    public func userVectors(for batch: SampleBatch, denseOverrides: [String: Float] = [:], chunk: Int = 4096) throws -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
         var batch = batch
         for (name, v) in denseOverrides { batch.dense[name] = [Float](repeating: v, count: batch.count) }
+        // Ids index the tables directly; an unchecked one would read outside them.
+        try validate(batch, labels: false)
         var out = [Float].zeros(batch.count * vd)
         var start = 0
         while start < batch.count {
@@ -239,8 +247,10 @@ public final class Model {
         return out
     }
 
-    /// The item vectors (itemCount × vectorDimension): [b_i, w_i] (w_i normalised
-    /// when the model normalises).
+    /// The item vectors (itemCount × vectorDimension): [T·b_i, w_i] (w_i normalised
+    /// when the model normalises). The loss's logit is u·w_i/T + b_i; scaling the
+    /// bias slot by the temperature T keeps the inner product's ranking identical
+    /// (for the Paddle recipe T = 1, so this is Paddle's [nce_b_i, nce_w_i]).
     public func itemVectors() -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
         let w = parameter(named: "output.w")!.value, b = parameter(named: "output.b")?.value
@@ -248,7 +258,7 @@ public final class Model {
         out.withUnsafeMutableBufferPointer { op in
             for i in 0..<itemCount {
                 let row = op.baseAddress! + i * vd
-                if off == 1 { row[0] = b![i] }
+                if off == 1 { row[0] = b![i] * spec.temperature }
                 for j in 0..<d { row[off + j] = w[i * d + j] }
                 if spec.normalize { _ = L2Normalize.normalizeRow(row + off, d) }
             }

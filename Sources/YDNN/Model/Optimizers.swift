@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 public struct OptimizerSpec: Codable, Equatable, Sendable {
@@ -26,32 +27,52 @@ public struct OptimizerSpec: Codable, Equatable, Sendable {
 public final class Optimizer {
     public let spec: OptimizerSpec
     public private(set) var step = 0
-    private var first: [ObjectIdentifier: [Float]] = [:]
-    private var second: [ObjectIdentifier: [Float]] = [:]
+    /// Moments of one parameter; each is touched by one thread at a time.
+    private final class Moments {
+        var m: [Float], v: [Float]
+        init(_ n: Int, first: Bool, second: Bool) { m = first ? .zeros(n) : []; v = second ? .zeros(n) : [] }
+    }
+    private var moments: [ObjectIdentifier: Moments] = [:]
 
     public init(_ spec: OptimizerSpec) { self.spec = spec }
 
-    /// One update with the (already reduced) gradients.
-    public func apply(_ gradients: [Gradient]) {
+    /// One update with the (already reduced) gradients. With `threads` > 1 the
+    /// parameters are split into groups updated concurrently; every parameter's update
+    /// is independent of the others, so the result does not depend on the split.
+    public func apply(_ gradients: [Gradient], threads: Int = 1) {
         step += 1
-        for g in gradients { update(g) }
+        // Created here, serially: the dictionary is only read during the updates.
+        for g in gradients where moments[ObjectIdentifier(g.parameter)] == nil {
+            moments[ObjectIdentifier(g.parameter)] = Moments(g.parameter.count, first: spec.kind == .adam, second: spec.kind != .sgd)
+        }
+        let groups = Optimizer.balance(gradients.map(\.workSize), into: threads)
+        if groups.count == 1 { for g in gradients { update(g) }; return }
+        DispatchQueue.concurrentPerform(iterations: groups.count) { k in for i in groups[k] { update(gradients[i]) } }
+    }
+
+    /// Splits items into at most `n` groups of similar total size (largest first,
+    /// each to the lightest group): deterministic for the same sizes.
+    static func balance(_ sizes: [Int], into n: Int) -> [[Int]] {
+        if n <= 1 || sizes.count <= 1 { return [Array(sizes.indices)] }
+        var groups = [[Int]](repeating: [], count: n), load = [Int](repeating: 0, count: n)
+        for i in sizes.indices.sorted(by: { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }) {
+            let k = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            groups[k].append(i); load[k] += sizes[i]
+        }
+        return groups.filter { !$0.isEmpty }
     }
 
     private func update(_ g: Gradient) {
-        let p = g.parameter, key = ObjectIdentifier(p), c = p.cols
-        let needsFirst = spec.kind == .adam, needsSecond = spec.kind != .sgd
-        if needsFirst && first[key] == nil { first[key] = .zeros(p.count) }
-        if needsSecond && second[key] == nil { second[key] = .zeros(p.count) }
-        var m = needsFirst ? first.removeValue(forKey: key)! : []
-        var v = needsSecond ? second.removeValue(forKey: key)! : []
+        let p = g.parameter, c = p.cols
+        let state = moments[ObjectIdentifier(p)]!
         let lr = spec.learningRate, l2 = spec.l2, b1 = spec.beta1, b2 = spec.beta2, eps = spec.epsilon
         // Adam's bias corrections folded into the step size.
         let t = Float(step)
         let adamLR = lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t))
         let kind = spec.kind
         p.value.withUnsafeMutableBufferPointer { wp in
-            m.withUnsafeMutableBufferPointer { mp in
-                v.withUnsafeMutableBufferPointer { vp in
+            state.m.withUnsafeMutableBufferPointer { mp in
+                state.v.withUnsafeMutableBufferPointer { vp in
                     // Updates elements [base, base+n) with gradient values gr[0..<n]. One loop
                     // per rule (not a switch per element) so each loop vectorises.
                     func run(_ base: Int, _ gr: UnsafePointer<Float>, _ n: Int) {
@@ -95,7 +116,8 @@ public final class Optimizer {
                     }
                     if g.isSparse {
                         g.rowValues.withUnsafeBufferPointer { rv in
-                            for (s, r) in g.touched.enumerated() { run(Int(r) * c, rv.baseAddress! + s * c, c) }
+                            let touched = g.touched
+                            for s in g.slotsInRowOrder() { run(Int(touched[s]) * c, rv.baseAddress! + s * c, c) }
                         }
                     } else {
                         g.dense.withUnsafeBufferPointer { d in run(0, d.baseAddress!, p.count) }
@@ -103,7 +125,5 @@ public final class Optimizer {
                 }
             }
         }
-        if needsFirst { first[key] = m }
-        if needsSecond { second[key] = v }
     }
 }

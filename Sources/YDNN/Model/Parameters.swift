@@ -99,6 +99,22 @@ public final class Gradient: @unchecked Sendable {
         rowValues.removeAll(keepingCapacity: true)
     }
 
+    /// Slots of the touched rows ordered by row, so an update walks the table (and
+    /// the optimizer's moments) front to back instead of jumping around in memory.
+    /// Scans the row map when many rows were touched, sorts otherwise.
+    public func slotsInRowOrder() -> [Int] {
+        if touched.count * 16 > parameter.rows {
+            var out: [Int] = []
+            out.reserveCapacity(touched.count)
+            slot.withUnsafeBufferPointer { sp in for r in 0..<sp.count where sp[r] >= 0 { out.append(Int(sp[r])) } }
+            return out
+        }
+        return touched.indices.sorted { touched[$0] < touched[$1] }
+    }
+
+    /// Entries to update (touched rows × cols for sparse parameters).
+    public var workSize: Int { parameter.sparse ? rowValues.count : dense.count }
+
     /// Whether every entry is finite (no NaN or infinity).
     public var isFinite: Bool {
         // v·0 is 0 for finite v and NaN for NaN or ±inf, so the sum is NaN exactly when

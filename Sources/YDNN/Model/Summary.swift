@@ -22,7 +22,8 @@ extension Model {
             let kind: String
             switch e.kind {
             case .embedding:
-                kind = "embed pool=\(e.pool.rawValue)" + (e.weighted ? " weighted" : "")
+                let single = features.first { $0.name == e.feature }?.kind == .single
+                kind = single ? "embed" : "embed pool=\(e.pool.rawValue)" + (e.weighted ? " weighted" : "")
             case .lstm:
                 names += [".wx", ".wh", ".b"].map { e.tableName + $0 }
                 kind = "lstm \(e.hidden) pool=\(e.pool.rawValue)"
