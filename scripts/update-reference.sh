@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${YDNN_BIN:-.build/debug/ydnn}
-[ -x "$bin" ] || swift build --product ydnn >/dev/null
+[ -n "${YDNN_BIN:-}" ] || swift build --product ydnn >/dev/null
 python3 - "$bin" <<'PY'
 import subprocess, sys
 ref = subprocess.run([sys.argv[1], "help", "--markdown"], check=True, capture_output=True, text=True).stdout.strip()

@@ -13,7 +13,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("pri"), ["print"])
         XCTAssertEqual(complete("se"), ["seed", "set"])
         XCTAssertEqual(complete("le"), ["let"])
-        XCTAssertEqual(complete("let r = sh"), ["show"])
+        XCTAssertEqual(complete("let r = sh"), ["show", "shuffle"])
         XCTAssertEqual(complete("print 1; se"), ["seed", "set"])
     }
 
