@@ -83,3 +83,30 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
     }
 }
+
+final class ReplSaveTests: XCTestCase {
+    /// `:save` writes the statements that ran (not the failed ones) as a recipe that
+    /// replays to the same state.
+    func testSaveWritesARecipeThatReplays() throws {
+        let dir = try Ydnn.tempDir()
+        let saved = dir.appendingPathComponent("session.ydnn").path
+        let session = try Ydnn.run([], input: """
+        seed 5
+        let names = ["a", "b"]
+        prnt "typo"
+        for n in $names { print "item $n" }
+        let total = 2
+        :save \(saved)
+        :vars
+        """, in: dir)
+        XCTAssertTrue(session.out.contains("saved 4 statements"), session.out)
+        let text = try String(contentsOfFile: saved, encoding: .utf8)
+        XCTAssertFalse(text.contains("prnt"))
+        let replay = try Ydnn.run([], input: "include \"\(saved)\"\n:vars\nshow seed\n", in: dir)
+        XCTAssertEqual(replay.status, 0, replay.err)
+        XCTAssertTrue(replay.out.contains("item a\nitem b\n"), replay.out)
+        let vars = session.out.components(separatedBy: "name ").last ?? ""
+        XCTAssertTrue(replay.out.contains(vars.trimmingCharacters(in: .newlines)), replay.out)
+        XCTAssertTrue(replay.out.hasSuffix("5\n"), replay.out)
+    }
+}

@@ -85,3 +85,46 @@ final class DataCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains("no data loaded"), r.err)
     }
 }
+
+/// save model / load model through the binary: a round trip gives the same
+/// metrics; a corrupt or mismatched file is a clear error, never a crash.
+final class CheckpointCommandTests: XCTestCase {
+    func testRoundTripAndCorruptFiles() throws {
+        let dir = try Ydnn.tempDir()
+        let base = """
+        seed 2
+        generate users=300 items=200 categories=5
+        vocab min_count=2
+        window 5
+        embed user_id 8
+        lstm items 16
+        dense 16 relu
+        nce
+        """
+        try (base + "\ntrain epochs=1\nevaluate hr@10 ndcg@10\nsave model \"m.model\"\n")
+            .write(to: dir.appendingPathComponent("a.ydnn"), atomically: true, encoding: .utf8)
+        try (base + "\nload model \"m.model\"\nevaluate hr@10 ndcg@10\n")
+            .write(to: dir.appendingPathComponent("b.ydnn"), atomically: true, encoding: .utf8)
+        let a = try Ydnn.run(["run", "a.ydnn"], in: dir)
+        XCTAssertEqual(a.status, 0, a.err)
+        let b = try Ydnn.run(["run", "b.ydnn"], in: dir)
+        XCTAssertEqual(b.status, 0, b.err)
+        func metrics(_ s: String) -> [String] { s.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hr@") || $0.hasPrefix("ndcg@") } }
+        XCTAssertEqual(metrics(a.out), metrics(b.out))
+        XCTAssertEqual(metrics(a.out).count, 2)
+
+        // Flip one byte in the middle: the checksum catches it.
+        let path = dir.appendingPathComponent("m.model")
+        var bytes = try Data(contentsOf: path)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: path)
+        let corrupt = try Ydnn.run(["run", "b.ydnn"], in: dir)
+        XCTAssertEqual(corrupt.status, 1)
+        XCTAssertTrue(corrupt.err.contains("b.ydnn:9:1: error: cannot load model"), corrupt.err)
+        // Truncated.
+        try bytes.prefix(100).write(to: path)
+        let truncated = try Ydnn.run(["run", "b.ydnn"], in: dir)
+        XCTAssertEqual(truncated.status, 1)
+        XCTAssertTrue(truncated.err.contains("cannot load model"), truncated.err)
+    }
+}
