@@ -75,14 +75,19 @@ let retrievalCommands: [CommandSpec] = [
                         options: [Param("m", .integer(2...1024), default: .integer(16), "links per node"),
                                   Param("ef_construction", .integer(1...100_000), default: .integer(200), "search breadth while building"),
                                   Param("ef", .integer(1...100_000), default: .integer(100), "search breadth when querying"),
-                                  Param("metric", .choice(["ip", "cosine"]), default: .symbol("ip"), "inner product or cosine"),
+                                  Param("metric", .choice(["ip", "cosine"]), default: .symbol("ip"), "inner product (through the SIMPLE-LSH transform) or cosine"),
                                   Param("check", .bool, default: .symbol("off"), "report recall@10 against exact search and queries/s")],
                         handler: { inv in
                             try buildIndex(inv) { items, seed in
-                                try HNSWIndex.build(items: items, metric: SimilarityMetric(rawValue: inv.string("metric")!)!,
-                                                    parameters: HNSWParameters(m: inv.int("m"), efConstruction: inv.int("ef_construction"),
-                                                                               ef: inv.int("ef"), seed: seed),
-                                                    threads: inv.interpreter.threads)
+                                let parameters = HNSWParameters(m: inv.int("m"), efConstruction: inv.int("ef_construction"),
+                                                                ef: inv.int("ef"), seed: seed)
+                                let threads = inv.interpreter.threads
+                                if inv.string("metric") == "cosine" {
+                                    return try HNSWIndex.build(items: items, metric: .cosine, parameters: parameters, threads: threads)
+                                }
+                                return try AugmentedInnerProductIndex(items: items) {
+                                    try HNSWIndex.build(items: $0, metric: .innerProduct, parameters: parameters, threads: threads)
+                                }
                             }
                         }),
         ]),

@@ -1,0 +1,32 @@
+/// Maximum-inner-product search through a graph or hash index, by the SIMPLE-LSH
+/// reduction: items become `[v, sqrt(m^2 - |v|^2)]` (all of norm m), queries
+/// `[u, 0]`. Then `T(v) . Q(u) = u . v` exactly, so scores and ranking are the
+/// inner products, while the index only ever sees vectors of one norm, where
+/// "nearest by -dot" is a proper neighbourhood (cosine). Built directly on raw
+/// vectors, HNSW's neighbour heuristic prunes almost every link of a large-norm
+/// item and the graph falls apart (recall@10 was 0.0 on a trained model's items).
+public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable {
+    public let inner: VectorIndex
+    public var kind: String { inner.kind }
+    public var count: Int { inner.count }
+    public var dimension: Int { inner.dimension - 1 }
+    public var metric: SimilarityMetric { .innerProduct }
+    public var summary: String { inner.summary + " (SIMPLE-LSH augmented)" }
+
+    /// `build` gets the augmented items (dimension + 1) and returns the index over them.
+    public init(items: VectorSet, build: (VectorSet) throws -> VectorIndex) rethrows {
+        inner = try build(SimpleLSH.transformItems(items, form: .appended).vectors)
+    }
+
+    public func search(_ query: [Float], k: Int, excluding: Set<Int>) -> [ScoredItem] {
+        inner.search(query + [0], k: k, excluding: excluding)
+    }
+
+    public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
+                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
+        inner.searchBatch(queries.appending(column: [Float](repeating: 0, count: queries.count)),
+                          k: k, excluding: excluding, threads: threads, progress: progress)
+    }
+
+    public func save(to path: String) throws { try inner.save(to: path) }
+}
