@@ -375,10 +375,13 @@ public enum Charts {
     }
 
     /// Horizontal bars with confidence intervals, one per experiment (the
-    /// `compare` table as a picture). Bars start at 0; `highlight` (the
-    /// baseline) is drawn grey so the others read as changes against it.
+    /// `compare` table as a picture). `highlight` (the baseline) is drawn grey
+    /// so the others read as changes against it. Bars start at 0 by default;
+    /// with `startAtZero: false` the axis spans only the data, so close means
+    /// (0.534 vs 0.550) and their intervals can be told apart; the bars then
+    /// start at the axis' left end and their lengths are not proportional.
     public static func svgBarChart(_ bars: [BarDatum], title: String, xLabel: String = "",
-                                   highlight: String? = nil, width: Int = 720) -> String {
+                                   highlight: String? = nil, startAtZero: Bool = true, width: Int = 720) -> String {
         let rowH = 30.0, top = 40.0, bottom = xLabel.isEmpty ? 36.0 : 52.0
         let height = Int(top + bottom + rowH * Double(max(1, bars.count)))
         var s = svgOpen(width: width, height: height, title: title)
@@ -391,13 +394,15 @@ public enum Charts {
         let left = min(260, 16 + 7.0 * Double(bars.map { clip($0.label).count }.max() ?? 4))
         let right = 90.0  // room for the value printed after the bar
         let pw = Double(width) - left - right
-        var lo = 0.0, hi = 0.0
+        var lo = startAtZero ? 0.0 : Double.infinity, hi = startAtZero ? 0.0 : -Double.infinity
         for b in finite {
             lo = min(lo, b.value, b.low.flatMap { $0.isFinite ? $0 : nil } ?? b.value)
             hi = max(hi, b.value, b.high.flatMap { $0.isFinite ? $0 : nil } ?? b.value)
         }
         let xa = niceAxis(lo, hi, ticks: 5)
         func px(_ v: Double) -> Double { left + (v - xa.lo) / (xa.hi - xa.lo) * pw }
+        // Where bars start: 0, or the axis end nearest to 0 when 0 is off the axis.
+        let origin = min(max(0, xa.lo), xa.hi)
         let plotBottom = top + rowH * Double(bars.count)
 
         s += "<g stroke=\"#e5e5e5\" stroke-width=\"1\">\n"
@@ -408,13 +413,13 @@ public enum Charts {
         if !xLabel.isEmpty {
             s += "<text x=\"\(n(left + pw / 2))\" y=\"\(height - 10)\" text-anchor=\"middle\" fill=\"#222222\">\(xmlEscape(xLabel))</text>\n"
         }
-        let decimals = max(3, xa.decimals + 2)
+        let decimals = max(4, xa.decimals + 2)
         for (i, b) in bars.enumerated() {
             let cy = top + rowH * (Double(i) + 0.5)
             s += "<text x=\"\(n(left - 8))\" y=\"\(n(cy + 4))\" text-anchor=\"end\" fill=\"#222222\">\(xmlEscape(clip(b.label)))</text>\n"
             guard b.value.isFinite else { continue }
             let colour = b.label == highlight ? "#9e9e9e" : palette[0]
-            let x0 = px(min(0, b.value)), x1 = px(max(0, b.value))
+            let x0 = px(min(origin, b.value)), x1 = px(max(origin, b.value))
             s += "<rect class=\"bar\" data-label=\"\(xmlEscape(b.label))\" x=\"\(n(x0))\" y=\"\(n(cy - rowH * 0.32))\" "
             s += "width=\"\(n(max(0.5, x1 - x0)))\" height=\"\(n(rowH * 0.64))\" fill=\"\(colour)\"/>\n"
             var end = x1
@@ -428,8 +433,8 @@ public enum Charts {
             }
             s += "<text x=\"\(n(end + 6))\" y=\"\(n(cy + 4))\" fill=\"#222222\">\(format(b.value, decimals: decimals))</text>\n"
         }
-        // The zero line, so bars below 0 (negative deltas) read as such.
-        s += "<line x1=\"\(n(px(0)))\" y1=\"\(n(top))\" x2=\"\(n(px(0)))\" y2=\"\(n(plotBottom))\" stroke=\"#444444\" stroke-width=\"1\"/>\n"
+        // The origin line, so bars below 0 (negative deltas) read as such.
+        s += "<line x1=\"\(n(px(origin)))\" y1=\"\(n(top))\" x2=\"\(n(px(origin)))\" y2=\"\(n(plotBottom))\" stroke=\"#444444\" stroke-width=\"1\"/>\n"
         return s + "</svg>"
     }
 }

@@ -76,10 +76,16 @@ public struct Notebook {
             }
             noEscapes.unicodeScalars.append(c)
         }
-        return noEscapes.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line  // CRLF
-            return trimmed.split(separator: "\r", omittingEmptySubsequences: false).last ?? trimmed
-        }.joined(separator: "\n")
+        // Scalars, not Characters: Swift treats "\r\n" as one Character.
+        var out = String.UnicodeScalarView(), line = String.UnicodeScalarView()
+        var pendingCR = false
+        for c in noEscapes.unicodeScalars {
+            if c == "\n" { out.append(contentsOf: line); out.append(c); line = .init(); pendingCR = false; continue }
+            if pendingCR { line = .init(); pendingCR = false }  // text after \r overwrites the line
+            if c == "\r" { pendingCR = true } else { line.append(c) }
+        }
+        out.append(contentsOf: line)
+        return String(out)
     }
 
     // MARK: - HTML
@@ -130,7 +136,7 @@ public struct Notebook {
         !s.isEmpty && s.allSatisfy { "0123456789.-+e%x±".contains($0) } && s.contains(where: \.isNumber)
     }
 
-    static func htmlTable(_ t: TextTable, title: String?, cssClass: String? = nil) -> String {
+    static func htmlTable(_ t: TextTable, title: String?, cssClass: String? = nil, alignNumbers: Bool = true) -> String {
         var s = cssClass.map { "<table class=\"\($0)\">" } ?? "<table>"
         if let title { s += "<caption>\(htmlEscape(title))</caption>" }
         if !t.header.isEmpty {
@@ -138,7 +144,7 @@ public struct Notebook {
         }
         s += "<tbody>\n"
         for row in t.rows {
-            s += "<tr>" + row.map { isNumeric($0) ? "<td class=\"num\">\(htmlEscape($0))</td>" : "<td>\(htmlEscape($0))</td>" }.joined() + "</tr>\n"
+            s += "<tr>" + row.map { alignNumbers && isNumeric($0) ? "<td class=\"num\">\(htmlEscape($0))</td>" : "<td>\(htmlEscape($0))</td>" }.joined() + "</tr>\n"
         }
         return s + "</tbody></table>\n"
     }
@@ -180,7 +186,7 @@ public struct Notebook {
             <h2>Run</h2>
 
             """
-        s += Self.htmlTable(manifestTable, title: nil, cssClass: "manifest")
+        s += Self.htmlTable(manifestTable, title: nil, cssClass: "manifest", alignNumbers: false)
         s += "</section>\n<section id=\"transcript\">\n<h2>Transcript</h2>\n"
         if entries.isEmpty { s += "<p>(no statements)</p>\n" }
         for e in entries {
