@@ -43,6 +43,7 @@ final class ReportRunLogTests: XCTestCase {
         XCTAssertEqual((hr["mean"] as? NSNumber)!.doubleValue, 0.52, accuracy: 1e-12)
         XCTAssertEqual((hr["std"] as? NSNumber)!.doubleValue, 0.01, accuracy: 1e-12)
         XCTAssertEqual((hr["n_runs"] as? NSNumber)?.intValue, 3)
+        XCTAssertEqual((hr["values"] as? [NSNumber])?.map(\.doubleValue), [0.51, 0.53, 0.52])
         // 95% CI with t(0.975, 2) = 4.303.
         XCTAssertEqual((hr["ci_high"] as? NSNumber)!.doubleValue, 0.52 + 4.3027 * 0.01 / 3.0.squareRoot(), accuracy: 1e-4)
         // One run: no interval, written as null rather than NaN (which JSON cannot hold).

@@ -35,17 +35,17 @@ final class ExperimentsStatisticsTests: XCTestCase {
         XCTAssertNil(Statistics.summarize([0.5]).halfWidth, "one run has no interval")
     }
 
-    func testExactPermutationForSmallSamples() {
+    func testExactPermutationForSmallSamples() throws {
         // Five positive differences: only "all +" and "all −" are as extreme: 2/32.
-        let r = Statistics.pairedPermutationTest([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], resamples: 1000)
+        let r = try Statistics.pairedPermutationTest([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], resamples: 1000)
         XCTAssertEqual(r.pValue, 2.0 / 32, accuracy: 1e-12)
         XCTAssertEqual(r.resamples, 32)
         XCTAssertEqual(r.meanDifference, 1)
         // No difference at all: every pattern ties, p = 1.
-        XCTAssertEqual(Statistics.pairedPermutationTest([1, 2, 3], [1, 2, 3]).pValue, 1)
+        XCTAssertEqual(try Statistics.pairedPermutationTest([1, 2, 3], [1, 2, 3]).pValue, 1)
     }
 
-    func testKnownEffectIsDetected() {
+    func testKnownEffectIsDetected() throws {
         var rng = RNG(seed: 11)
         let n = 300
         var a = [Double](), b = [Double]()
@@ -54,19 +54,19 @@ final class ExperimentsStatisticsTests: XCTestCase {
             b.append(base)
             a.append(base + 0.3 + Double(rng.nextGaussian()))  // effect 0.3, noise sd 1
         }
-        let r = Statistics.pairedTest(a, b, resamples: 4000, seed: 1)
+        let r = try Statistics.pairedTest(a, b, resamples: 4000, seed: 1)
         XCTAssertLessThan(r.pValue, 0.01)
         XCTAssertGreaterThan(r.ciLow, 0, "interval excludes zero")
         XCTAssertLessThan(r.ciLow, 0.3); XCTAssertGreaterThan(r.ciHigh, 0.3)
         XCTAssertEqual(r.n, n)
         XCTAssertEqual(r.method, .permutationWithBootstrapCI)
         // Swapping the sides flips the sign but not the evidence.
-        let s = Statistics.pairedTest(b, a, resamples: 4000, seed: 1)
+        let s = try Statistics.pairedTest(b, a, resamples: 4000, seed: 1)
         XCTAssertEqual(s.meanDifference, -r.meanDifference, accuracy: 1e-12)
         XCTAssertLessThan(s.pValue, 0.01)
     }
 
-    func testBinaryHitsWithAnEffect() {
+    func testBinaryHitsWithAnEffect() throws {
         // hit@K per user: model A hits 40%, model B 25%, over 400 users.
         var rng = RNG(seed: 5)
         var a = [Double](), b = [Double]()
@@ -74,13 +74,13 @@ final class ExperimentsStatisticsTests: XCTestCase {
             a.append(rng.nextDouble() < 0.40 ? 1 : 0)
             b.append(rng.nextDouble() < 0.25 ? 1 : 0)
         }
-        XCTAssertLessThan(Statistics.pairedPermutationTest(a, b, resamples: 2000, seed: 3).pValue, 0.01)
-        XCTAssertLessThan(Statistics.pairedBootstrap(a, b, resamples: 2000, seed: 3).pValue, 0.01)
+        XCTAssertLessThan(try Statistics.pairedPermutationTest(a, b, resamples: 2000, seed: 3).pValue, 0.01)
+        XCTAssertLessThan(try Statistics.pairedBootstrap(a, b, resamples: 2000, seed: 3).pValue, 0.01)
     }
 
     /// Under no effect the test must reject about 5% of the time at 0.05: not
     /// much more (false discoveries) and not much less (no power).
-    func testFalsePositiveRateNearNominal() {
+    func testFalsePositiveRateNearNominal() throws {
         var rng = RNG(seed: 2024)
         let datasets = 200, n = 40
         var permRejects = 0, bootRejects = 0, covered = 0
@@ -91,9 +91,9 @@ final class ExperimentsStatisticsTests: XCTestCase {
                 a.append(user + Double(rng.nextGaussian()))
                 b.append(user + Double(rng.nextGaussian()))
             }
-            let p = Statistics.pairedPermutationTest(a, b, resamples: 500, seed: UInt64(k))
+            let p = try Statistics.pairedPermutationTest(a, b, resamples: 500, seed: UInt64(k))
             if p.pValue < 0.05 { permRejects += 1 }
-            let bs = Statistics.pairedBootstrap(a, b, resamples: 500, seed: UInt64(k))
+            let bs = try Statistics.pairedBootstrap(a, b, resamples: 500, seed: UInt64(k))
             if bs.pValue < 0.05 { bootRejects += 1 }
             if bs.ciLow <= 0 && 0 <= bs.ciHigh { covered += 1 }
         }
@@ -104,14 +104,26 @@ final class ExperimentsStatisticsTests: XCTestCase {
         XCTAssert((0.88...0.98).contains(Double(covered) / Double(datasets)), "CI coverage \(covered)/\(datasets)")
     }
 
-    func testSameSeedSameResult() {
+    func testSameSeedSameResult() throws {
         var rng = RNG(seed: 9)
         let a = (0..<500).map { _ in rng.nextDouble() }, b = (0..<500).map { _ in rng.nextDouble() }
-        let r1 = Statistics.pairedTest(a, b, resamples: 1000, seed: 42)
-        let r2 = Statistics.pairedTest(a, b, resamples: 1000, seed: 42)
+        let r1 = try Statistics.pairedTest(a, b, resamples: 1000, seed: 42)
+        let r2 = try Statistics.pairedTest(a, b, resamples: 1000, seed: 42)
         XCTAssertEqual(r1, r2)
-        let r3 = Statistics.pairedTest(a, b, resamples: 1000, seed: 43)
+        let r3 = try Statistics.pairedTest(a, b, resamples: 1000, seed: 43)
         XCTAssertNotEqual(r1.ciLow, r3.ciLow, "a different seed draws different resamples")
+    }
+
+    func testUnpairedAndNonFiniteInputs() throws {
+        XCTAssertThrowsError(try Statistics.pairedTest([1, 2], [1])) { error in
+            XCTAssertEqual(error as? StatisticsError, .unpaired(2, 1))
+        }
+        // A user without a value on one side is left out, not allowed to poison the mean.
+        let r = try Statistics.pairedPermutationTest([1, .nan, 3, 4], [0, 1, 2, 3], resamples: 100)
+        XCTAssertEqual(r.n, 3)
+        XCTAssertEqual(r.meanDifference, 1)
+        XCTAssertEqual(try Statistics.meanPerIndex([[1, 2], [3, 4]]), [2, 3])
+        XCTAssertThrowsError(try Statistics.meanPerIndex([[1, 2], [3]]))
     }
 
     func testQuantileInterpolates() {

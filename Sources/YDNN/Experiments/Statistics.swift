@@ -121,9 +121,9 @@ public enum Statistics {
     /// every sign pattern is enumerated, so the p-value is exact. The interval is
     /// the percentile interval of a paired bootstrap of the mean difference.
     public static func pairedTest(_ a: [Double], _ b: [Double], resamples: Int = 10_000,
-                                  level: Double = 0.95, seed: UInt64 = 0) -> PairedTestResult {
-        let perm = pairedPermutationTest(a, b, resamples: resamples, seed: seed)
-        let boot = pairedBootstrap(a, b, resamples: resamples, level: level, seed: seed)
+                                  level: Double = 0.95, seed: UInt64 = 0) throws -> PairedTestResult {
+        let perm = try pairedPermutationTest(a, b, resamples: resamples, seed: seed)
+        let boot = try pairedBootstrap(a, b, resamples: resamples, level: level, seed: seed)
         return PairedTestResult(n: perm.n, meanDifference: perm.meanDifference,
                                 ciLow: boot.ciLow, ciHigh: boot.ciHigh, level: level,
                                 pValue: perm.pValue, resamples: perm.resamples, method: .permutationWithBootstrapCI)
@@ -134,8 +134,8 @@ public enum Statistics {
     /// never 0 and the test keeps its level. The CI fields hold the bootstrap
     /// interval only in `pairedTest`; here they are the observed mean.
     public static func pairedPermutationTest(_ a: [Double], _ b: [Double], resamples: Int = 10_000,
-                                             seed: UInt64 = 0) -> PairedTestResult {
-        let d = differences(a, b)
+                                             seed: UInt64 = 0) throws -> PairedTestResult {
+        let d = try differences(a, b)
         let n = d.count
         let observed = mean(d)
         guard n > 0, resamples > 0 else {
@@ -190,8 +190,8 @@ public enum Statistics {
     /// two-sided bootstrap test of zero difference (the resampled means centred on
     /// the observed one, as the null distribution).
     public static func pairedBootstrap(_ a: [Double], _ b: [Double], resamples: Int = 10_000,
-                                       level: Double = 0.95, seed: UInt64 = 0) -> PairedTestResult {
-        let d = differences(a, b)
+                                       level: Double = 0.95, seed: UInt64 = 0) throws -> PairedTestResult {
+        let d = try differences(a, b)
         let n = d.count
         let observed = mean(d)
         guard n > 0, resamples > 0 else {
@@ -227,11 +227,39 @@ public enum Statistics {
         return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
     }
 
-    private static func differences(_ a: [Double], _ b: [Double]) -> [Double] {
-        precondition(a.count == b.count, "paired test needs one value per user on each side (\(a.count) vs \(b.count))")
-        var d = [Double](repeating: 0, count: a.count)
-        for i in 0..<a.count { d[i] = a[i] - b[i] }
+    /// Per-user differences a - b. Users with a non-finite value on either side
+    /// (a metric that could not be computed) are left out, and `n` says how many
+    /// remained.
+    private static func differences(_ a: [Double], _ b: [Double]) throws -> [Double] {
+        guard a.count == b.count else { throw StatisticsError.unpaired(a.count, b.count) }
+        var d: [Double] = []
+        d.reserveCapacity(a.count)
+        for i in 0..<a.count where a[i].isFinite && b[i].isFinite { d.append(a[i] - b[i]) }
         return d
+    }
+
+    /// The mean over runs of each user's value: `runs[r][u]` is user u's metric in
+    /// run (seed) r. With `repeat=N`, compare per-user means across seeds so the
+    /// paired test sees the model's variation, not one seed's luck.
+    public static func meanPerIndex(_ runs: [[Double]]) throws -> [Double] {
+        guard let first = runs.first else { return [] }
+        var sum = [Double](repeating: 0, count: first.count)
+        for run in runs {
+            guard run.count == first.count else { throw StatisticsError.unpaired(first.count, run.count) }
+            for i in 0..<run.count { sum[i] += run[i] }
+        }
+        return sum.map { $0 / Double(runs.count) }
+    }
+}
+
+public enum StatisticsError: Error, CustomStringConvertible, Equatable {
+    /// The two sides of a paired comparison cover different numbers of users.
+    case unpaired(Int, Int)
+    public var description: String {
+        switch self {
+        case .unpaired(let a, let b):
+            return "a paired test needs the same users on both sides (\(a) vs \(b) values): were both evaluated on the same data?"
+        }
     }
 }
 

@@ -7,7 +7,11 @@ public struct ExperimentRecord {
     public struct Metric {
         public var name: String
         public var summary: SampleSummary
-        public init(name: String, summary: SampleSummary) { self.name = name; self.summary = summary }
+        /// The value of each repeat, in seed order (empty when only the summary is known).
+        public var values: [Double]
+        public init(name: String, summary: SampleSummary, values: [Double] = []) {
+            self.name = name; self.summary = summary; self.values = values
+        }
     }
 
     public var name: String
@@ -22,7 +26,8 @@ public struct ExperimentRecord {
     /// From raw per-repeat values ("hr@50" → one value per seed).
     public init(name: String, values: [(metric: String, perRun: [Double])], seeds: [UInt64], level: Double = 0.95) {
         self.init(name: name,
-                  metrics: values.map { Metric(name: $0.metric, summary: Statistics.summarize($0.perRun, level: level)) },
+                  metrics: values.map { Metric(name: $0.metric, summary: Statistics.summarize($0.perRun, level: level),
+                                               values: $0.perRun) },
                   seeds: seeds)
     }
 }
@@ -48,8 +53,8 @@ public enum RunLog {
     }
 
     /// The JSON object of one record (keys: time, recipe, recipe_sha256,
-    /// experiment, metrics, seeds, ydnn_version, threads, seed, data, date,
-    /// wall_time_s).
+    /// experiment, metrics {name: {mean, std, ci_low, ci_high, ci_level, n_runs,
+    /// values}}, seeds, ydnn_version, threads, seed, data, date, wall_time_s).
     public static func object(for record: ExperimentRecord, manifest: RunManifest, time: Date = Date()) -> [String: Any] {
         var o = manifest.jsonObject
         o["time"] = RunManifest.isoDate(time)
@@ -64,6 +69,7 @@ public enum RunLog {
                 "ci_high": number(m.summary.ciHigh),
                 "ci_level": number(m.summary.level),
                 "n_runs": m.summary.n,
+                "values": m.values.map { number($0) },
             ] as [String: Any]
         }
         o["metrics"] = metrics
