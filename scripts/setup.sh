@@ -5,7 +5,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libedit-dev libopenblas-dev pkg-config tmux "$@"; do
+for pkg in libedit-dev libopenblas-dev pkg-config tmux chromium "$@"; do
     have_pkg "$pkg" || need+=("$pkg")
 done
 
