@@ -35,19 +35,46 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe's 'let NAME = ...' default.", valueName: "name=value"))
     var assignments: [String] = []
 
+    @Option(help: ArgumentHelp("Also write a notebook-style report of the run (.html, or .md with SVG charts beside it).", valueName: "file"))
+    var report: String?
+
+    @Flag(name: .customLong("no-log"), help: "Do not append the experiments' results to runs.jsonl beside the recipe.")
+    var noLog = false
+
+    mutating func validate() throws {
+        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
+    }
+
     mutating func run() throws {
-        let interpreter = Interpreter()
+        let recorder = try RunRecorder(recipePath: file, version: ydnnVersion)
+        let interpreter = Interpreter(console: recorder.console(teeing: .standard()))
+        recorder.attach(to: interpreter)
         try prepare(interpreter, file: file, assignments: assignments)
         Interrupt.installHandler()
+        var status: Int32 = 0
         do {
             try interpreter.run(path: file)
         } catch is Interrupted {
             interpreter.report(Interrupted())
-            throw ExitCode(130)
+            status = 130
         } catch {
             interpreter.report(error)
-            throw ExitCode(1)
+            status = 1
         }
+        // What finished is kept even when the run did not: the report shows the error.
+        do {
+            if !noLog, let log = try recorder.appendRunLog(interpreter) {
+                FileHandle.standardError.write(Data("results appended to \(log)\n".utf8))
+            }
+            if let report {
+                let files = try recorder.writeReport(to: report, interpreter: interpreter)
+                FileHandle.standardError.write(Data("report written: \(files.joined(separator: ", "))\n".utf8))
+            }
+        } catch {
+            interpreter.report(error)
+            status = status == 0 ? 1 : status
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -63,6 +90,9 @@ struct Check: ParsableCommand {
 
     mutating func run() throws {
         var failed = false
+        for file in files where !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("no such file: \(file)")
+        }
         for file in files {
             let interpreter = Interpreter()
             try prepare(interpreter, file: file, assignments: assignments)
@@ -80,9 +110,6 @@ struct Check: ParsableCommand {
 
 /// Usage checks shared by run and check: the file exists, `--set` names a `let`.
 func prepare(_ interpreter: Interpreter, file: String, assignments: [String]) throws {
-    guard FileManager.default.fileExists(atPath: file) else {
-        throw ValidationError("no such file: \(file)")
-    }
     var overrides: [String: Value] = [:]
     for a in assignments {
         guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {

@@ -14,10 +14,11 @@ private func onError(_ inv: Invocation) -> OnError {
 }
 
 /// Installs a freshly loaded log and prints what came in.
-private func install(_ log: ClickLog, source: String, _ inv: Invocation) -> Value {
+private func install(_ log: ClickLog, source: String, files: [String] = [], _ inv: Invocation) -> Value {
     let ws = inv.interpreter.workspace
     ws.data.setLog(log)
     ws.dataSource = source
+    for f in files where !ws.dataFiles.contains(f) { ws.dataFiles.append(f) }
     let r = log.loadReport
     var line = "loaded \(source): \(log.numUsers) users, \(log.numItems) items, \(log.numClicks) clicks"
     if r.malformedCount > 0 { line += ", \(r.malformedCount) malformed lines skipped" }
@@ -27,6 +28,17 @@ private func install(_ log: ClickLog, source: String, _ inv: Invocation) -> Valu
     for w in r.warnings { inv.console.print("  warning: \(w)") }
     return .record([("users", .integer(log.numUsers)), ("items", .integer(log.numItems)),
                     ("clicks", .integer(log.numClicks)), ("malformed", .integer(r.malformedCount))])
+}
+
+/// The regular files of a folder (sorted), or the path itself.
+private func filesIn(_ path: String) -> [String] {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue,
+          let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [path] }
+    return names.sorted().map { (path as NSString).appendingPathComponent($0) }.filter {
+        var d: ObjCBool = false
+        return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue
+    }
 }
 
 private let csvColumnOptions: [Param] = [
@@ -54,7 +66,7 @@ let dataCommands: [CommandSpec] = [
                 examples: ["load paddle \"../shared/data/ml-100k-paddle/test.txt\""],
                 handler: { inv in
                     let path = inv.string("path")!
-                    return install(try ClickLog.loadPaddle(path: path, onError: onError(inv)), source: "paddle \(path)", inv)
+                    return install(try ClickLog.loadPaddle(path: path, onError: onError(inv)), source: "paddle \(path)", files: [path], inv)
                 }),
             CommandSpec(
                 "load movielens", topic: .data, "Load MovieLens ml-100k (u.data ...) or ml-1m (ratings.dat ...): every rating is a click",
@@ -65,7 +77,7 @@ let dataCommands: [CommandSpec] = [
                     let path = inv.string("path")!
                     let min = inv.given("min_rating") ? inv.double("min_rating") : nil
                     return install(try ClickLog.loadMovieLens(path: path, minRating: min, onError: onError(inv)),
-                                   source: "movielens \(path)", inv)
+                                   source: "movielens \(path)", files: filesIn(path), inv)
                 }),
             CommandSpec(
                 "load csv", topic: .data, "Load a generic event log with a header row",
@@ -91,7 +103,32 @@ let dataCommands: [CommandSpec] = [
                         guard unescaped.count == 1 else { throw inv.failure("delimiter must be one character", at: "delimiter") }
                         c.delimiter = unescaped.first!
                     }
-                    return install(try ClickLog.loadCSV(path: path, columns: c, onError: onError(inv)), source: "csv \(path)", inv)
+                    return install(try ClickLog.loadCSV(path: path, columns: c, onError: onError(inv)), source: "csv \(path)", files: [path], inv)
+                }),
+            CommandSpec(
+                "load auto", topic: .data, "Load by looking: \"synthetic\" generates the built-in data, a folder is MovieLens, a file is Paddle format",
+                positionals: [.required("source", .path, "\"synthetic\", a MovieLens folder or a Paddle-format file")],
+                options: [onErrorParam],
+                examples: ["let data = \"synthetic\"   # ydnn run recipe.ydnn --set data=../shared/data/ml-100k\nload auto $data"],
+                handler: { inv in
+                    let source = inv.string("source")!
+                    if source == "synthetic" {
+                        var o = GeneratorOptions()
+                        o.seed = inv.interpreter.seed
+                        return install(try ClickLog.generate(o), source: "generated (seed \(o.seed))", inv)
+                    }
+                    var isDir: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
+                        throw inv.failure("no such file or folder: \(source)", at: "source", help: "\"synthetic\" generates the built-in data")
+                    }
+                    if isDir.boolValue {
+                        return install(try ClickLog.loadMovieLens(path: source, onError: onError(inv)),
+                                       source: "movielens \(source)", files: filesIn(source), inv)
+                    }
+                    if source.lowercased().hasSuffix(".csv") {
+                        throw inv.failure("a CSV file needs its columns named", at: "source", help: "load csv \"\(source)\" user=... item=... time=...")
+                    }
+                    return install(try ClickLog.loadPaddle(path: source, onError: onError(inv)), source: "paddle \(source)", files: [source], inv)
                 }),
             loadModelForm,
         ]),

@@ -56,7 +56,9 @@ private func evaluate(_ inv: Invocation) throws -> Value {
     let popular = PopularityRanker(itemCounts: samples.itemCounts)
     let baseEval = RankingEvaluation(ranks: popular.ranks(targets: targets, seen: seen).map { Optional($0) },
                                      metrics: metrics, excludedSeen: excludeSeen)
-    interp.workspace.lastEvaluation = EvaluationRecord(metrics: metrics, model: modelEval, baseline: baseEval)
+    let record = EvaluationRecord(metrics: metrics, model: modelEval, baseline: baseEval)
+    interp.workspace.lastEvaluation = record
+    if let e = interp.workspace.activeExperiment { e.runs[e.runs.count - 1].append(record) }
 
     let skipped = samples.report.unknownTestTargets
     let how = inv.string("via") == "index" ? "through the \(interp.workspace.index!.index.kind) index" : "all \(items.count - 1) items ranked exactly"

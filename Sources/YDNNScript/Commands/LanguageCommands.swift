@@ -1,6 +1,6 @@
 import Foundation
 
-/// The commands of the language itself: output, seed, settings, help, experiments.
+/// The commands of the language itself: output, seed, settings, help.
 let languageCommands: [CommandSpec] = [
     CommandSpec(
         "print", topic: .language, "Print values, separated by spaces",
@@ -65,28 +65,9 @@ let languageCommands: [CommandSpec] = [
             inv.console.print(reference.detail(spec))
             return .none
         }),
-    CommandSpec(
-        "experiment", topic: .experiments, "Run a block as a named experiment",
-        positionals: [.required("name", .string, "the experiment's name")],
-        options: [Param("repeat", .integer(1...1000), default: .integer(1), "runs, each with the next seed")],
-        takesBlock: true,
-        examples: ["experiment \"age=$age\" repeat=3 { example_age $age\n  train epochs=5 }"],
-        handler: { inv in
-            let name = inv.string("name") ?? ""
-            let repeats = inv.int("repeat")
-            let interp = inv.interpreter
-            let baseSeed = interp.seed
-            defer { interp.seed = baseSeed }
-            for run in 0..<repeats {
-                interp.seed = baseSeed &+ UInt64(run)
-                inv.console.print(repeats == 1 ? "== experiment \(name)" : "== experiment \(name) (run \(run + 1)/\(repeats), seed \(interp.seed))")
-                try inv.runBlock()
-            }
-            return .none
-        }),
 ]
 
 extension CommandRegistry {
     /// Every command ydnn has.
-    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands + [saveCommand, evaluateCommand] + retrievalCommands)
+    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands + [saveCommand, evaluateCommand] + retrievalCommands + experimentCommands)
 }

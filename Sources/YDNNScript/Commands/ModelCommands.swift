@@ -175,6 +175,12 @@ private func train(_ inv: Invocation) throws -> Value {
     if case .nonFinite = report.outcome {
         throw inv.failure(report.message, help: "lower lr=, or add l2=")
     }
+    if inv.console.chartSink != nil, !model.lossHistory.isEmpty {
+        let window = max(1, model.lossHistory.count / 60)
+        let series = ChartSeries(name: "loss", values: Charts.movingAverage(model.lossHistory, window: window))
+        inv.console.chart(Charts.svgLineChart([series], title: "Training loss", xLabel: "batch",
+                                              yLabel: "loss (moving average of \(window))"), title: "training loss")
+    }
     if report.outcome == .interrupted { Interrupt.request() }  // also stop the rest of the script
     return .record([("loss", .float(report.epochLosses.last ?? .nan)), ("epochs", .integer(report.epochLosses.count)),
                     ("samples_per_second", .float(report.samplesPerSecond))])

@@ -25,6 +25,12 @@ public final class Console {
         return (Console(isTerminal: false, out: { b.out += $0 }, err: { b.err += $0 }), { (b.out, b.err) })
     }
 
+    /// Where SVG charts go when a report is being written (nil: nowhere; the
+    /// terminal shows its own Unicode rendering).
+    public var chartSink: ((_ svg: String, _ title: String) -> Void)?
+
+    public func chart(_ svg: String, title: String) { chartSink?(svg, title) }
+
     /// A line of results.
     public func print(_ line: String) { writeOut(line + "\n") }
     /// Errors and warnings.

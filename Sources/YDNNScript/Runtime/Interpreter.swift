@@ -19,6 +19,9 @@ public final class Interpreter {
     /// The library state: data, model, indexes.
     public let workspace = Workspace()
     let sources: SourceLoader
+    /// Called before each top-level statement of a file run by `run(path:)` (the
+    /// notebook report starts a new entry there).
+    public var onTopLevelStatement: ((Statement) -> Void)?
     /// Files being run, outermost first (include cycles at run time).
     private var fileStack: [String] = []
 
@@ -83,7 +86,10 @@ public final class Interpreter {
         let absolute = sources.resolve(path, relativeTo: SourceFile(name: "", text: ""))
         fileStack = [absolute]
         defer { fileStack = [] }
-        try execute(statements)
+        for statement in statements {
+            onTopLevelStatement?(statement)
+            try execute([statement])
+        }
     }
 
     // MARK: - REPL input

@@ -7,6 +7,12 @@ public final class Workspace {
     public var data = DataPipeline()
     /// Where the data came from, for reports ("paddle ../data/train.txt").
     public var dataSource: String?
+    /// Every data file read this session (hashed into the run manifest).
+    public var dataFiles: [String] = []
+    /// Experiments run so far, in order (`experiment`, read by `compare`).
+    public var experiments: [ExperimentResult] = []
+    /// The experiment whose body is running, if any: `evaluate` records into it.
+    var activeExperiment: ExperimentResult?
     /// The network as declared so far by embed, lstm, dense, nce, ...
     public var spec = ModelSpec()
     /// The model built from `spec` (by train, summary or load model).

@@ -1,0 +1,67 @@
+import Foundation
+import YDNN
+
+/// Records a `ydnn run` for the notebook report (`--report`) and the results log
+/// (`runs.jsonl`): every top-level statement with what it printed and the charts
+/// it drew, then the manifest (version, recipe and data hashes, seed, threads,
+/// wall time).
+public final class RunRecorder {
+    public private(set) var notebook: Notebook
+    private let recipePath: String
+    private let version: String
+    private let start = Date()
+
+    public init(recipePath: String, version: String) throws {
+        self.recipePath = recipePath
+        self.version = version
+        let manifest = try RunManifest.forRecipe(at: recipePath, version: version, threads: defaultThreads)
+        notebook = Notebook(title: "ydnn run \((recipePath as NSString).lastPathComponent)", manifest: manifest)
+    }
+
+    /// A console that writes to `base` and into the notebook.
+    public func console(teeing base: Console) -> Console {
+        let console = Console(isTerminal: base.isTerminal,
+                              out: { [unowned self] text in base.write(text); self.notebook.appendOutput(text) },
+                              err: { [unowned self] text in base.error(text); self.notebook.appendOutput(text) })
+        console.chartSink = { [unowned self] svg, title in self.notebook.appendChart(svg, title: title) }
+        return console
+    }
+
+    /// Starts a notebook cell at each top-level statement.
+    public func attach(to interpreter: Interpreter) {
+        interpreter.onTopLevelStatement = { [unowned self] statement in
+            self.notebook.beginStatement(statement.span.text, line: statement.span.file.location(of: statement.span.start).line)
+        }
+    }
+
+    /// The manifest as the run ends: seed, threads, data files, wall time.
+    public func manifest(for interpreter: Interpreter) -> RunManifest {
+        var m = notebook.manifest
+        m.seed = interpreter.seed
+        m.threads = interpreter.threads
+        m.wallTimeSeconds = Date().timeIntervalSince(start)
+        for f in interpreter.workspace.dataFiles { try? m.addDataFile(f) }
+        return m
+    }
+
+    /// Writes the report (.html, or .md with its charts beside it); returns the files written.
+    @discardableResult
+    public func writeReport(to path: String, interpreter: Interpreter) throws -> [String] {
+        notebook.manifest = manifest(for: interpreter)
+        return try notebook.write(to: path)
+    }
+
+    /// Appends one line per experiment to `runs.jsonl` beside the recipe; returns its path.
+    @discardableResult
+    public func appendRunLog(_ interpreter: Interpreter) throws -> String? {
+        let records: [ExperimentRecord] = interpreter.workspace.experiments.compactMap { e in
+            let metrics = e.metrics
+            guard !metrics.isEmpty else { return nil }
+            return ExperimentRecord(name: e.name, values: metrics.map { ($0.description, e.perRun($0)) }, seeds: e.seeds)
+        }
+        guard !records.isEmpty else { return nil }
+        let path = RunLog.defaultPath(forRecipe: recipePath)
+        try RunLog.append(records, manifest: manifest(for: interpreter), to: path)
+        return path
+    }
+}
