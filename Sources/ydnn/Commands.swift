@@ -130,13 +130,7 @@ func prepare(_ interpreter: Interpreter, file: String, assignments: [String]) th
 /// A `--set` value is read as a ydnn literal (5, 1e-3, adam, [1, 2], "text");
 /// anything else, such as a bare path, is taken as text.
 func parseOverride(_ text: String) -> Value {
-    let file = SourceFile(name: "--set", text: text)
-    let (statements, errors) = Parser.parse(SourceFile(name: "--set", text: "let _v = " + text), commandNames: [])
-    _ = file
-    if errors.isEmpty, statements.count == 1, case .binding(_, _, .expression(let e), _) = statements[0] {
-        let interpreter = Interpreter(console: Console.capture().0)
-        if interpreter.run(source: "let _v = " + text), let v = interpreter.variables["_v"] { return v }
-        _ = e
-    }
+    let interpreter = Interpreter(console: Console.capture().0)
+    if interpreter.run(source: "let v = " + text), let v = interpreter.variables["v"] { return v }
     return .string(text)
 }

@@ -147,7 +147,7 @@ private func train(_ inv: Invocation) throws -> Value {
     var options = TrainOptions(
         epochs: inv.int("epochs"), batchSize: inv.int("batch"),
         optimizer: OptimizerSpec(kind, learningRate: inv.given("lr") ? Float(inv.double("lr")) : nil, l2: Float(inv.double("l2"))),
-        threads: inv.optionalInt("threads") ?? (interp.setting("threads").asDouble.map(Int.init) ?? 1))
+        threads: inv.optionalInt("threads") ?? interp.threads)
     options.noiseWeights = samples.negativeWeights(ws.data.negatives)
     var bar = ProgressBar(interp)
     // Rows are printed as epochs finish, so the widths are fixed up front.

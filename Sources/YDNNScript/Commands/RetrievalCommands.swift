@@ -229,8 +229,3 @@ private func buildIndex(_ inv: Invocation, _ make: (VectorSet, UInt64) throws ->
     }
     return .none
 }
-
-extension Interpreter {
-    /// The `threads` setting.
-    var threads: Int { setting("threads").asDouble.map(Int.init) ?? 1 }
-}

@@ -39,6 +39,15 @@ public final class Interpreter {
         return v
     }
 
+    /// The `threads` setting.
+    public var threads: Int { setting("threads").asDouble.map(Int.init) ?? 1 }
+
+    /// A metric with the session's precision (`set precision=N`).
+    func formatMetric(_ x: Double) -> String {
+        guard case .integer(let digits) = setting("precision") else { return Value.format(x) }
+        return String(format: "%.\(digits)f", x)
+    }
+
     // MARK: - Files
 
     /// Parses and checks a file and everything it includes, without running it.

@@ -63,11 +63,3 @@ public final class Workspace {
         return try data.samples()
     }
 }
-
-extension Interpreter {
-    /// A number with the session's precision (`set precision=N`).
-    func formatMetric(_ x: Double) -> String {
-        guard case .integer(let digits) = setting("precision") else { return Value.format(x) }
-        return String(format: "%.\(digits)f", x)
-    }
-}
