@@ -149,6 +149,9 @@ private func train(_ inv: Invocation) throws -> Value {
         optimizer: OptimizerSpec(kind, learningRate: inv.given("lr") ? Float(inv.double("lr")) : nil, l2: Float(inv.double("l2"))),
         threads: inv.optionalInt("threads") ?? (interp.setting("threads").asDouble.map(Int.init) ?? 1))
     options.noiseWeights = samples.negativeWeights(ws.data.negatives)
+    // Data that does not fit the network (e.g. weighted=on without ratings) fails
+    // here, before the epoch table's header is printed.
+    try model.validate(samples.train)
     var bar = ProgressBar(interp)
     // Rows are printed as epochs finish, so the widths are fixed up front.
     let widths = [5, 8, 9, 6]
