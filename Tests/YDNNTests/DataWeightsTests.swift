@@ -102,7 +102,7 @@ final class DataWeightsTests: XCTestCase {
         XCTAssertNil(try s.query(historyKeys: ["M50"]).sample.sparse["items"]!.weights)
 
         var g = GeneratorOptions()
-        g.users = 50; g.items = 60
+        g.users = 50
         XCTAssertNil(try ClickLog.generate(g).clickRatings)
     }
 
