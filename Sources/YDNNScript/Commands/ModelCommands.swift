@@ -48,7 +48,7 @@ let modelCommands: [CommandSpec] = [
         positionals: [.required("feature", .word, "the sequence feature, usually items"),
                       Param("mode", .choice(["avg", "sum", "max"]), default: .symbol("avg"), "the pooling")],
         options: [Param("dim", .integer(1...65_536), default: .integer(64), "embedding width"),
-                  Param("weighted", .bool, default: .symbol("off"), "weight each click (e.g. by rating)"), lastSlotParam],
+                  Param("weighted", .bool, default: .symbol("off"), "weight each click by its rating / the best rating (needs rated data: load movielens, load csv rating=)"), lastSlotParam],
         examples: ["pool items avg dim=64"],
         handler: { inv in
             addEncoder(.embedding(inv.string("feature")!, dim: inv.int("dim"), pool: Pooling(rawValue: inv.string("mode")!)!,
