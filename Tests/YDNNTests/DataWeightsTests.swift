@@ -44,6 +44,7 @@ final class DataWeightsTests: XCTestCase {
         XCTAssertTrue(log.hasRatings)
         XCTAssertEqual(log.clickRatings?.count, log.numClicks)
         XCTAssertEqual(log.maxRating, 5)
+        XCTAssertTrue(DataStats(log: log).description.contains("ratings     1.0 ... 5.0, mean 3.5"), DataStats(log: log).description)
         // u.data line 1: "196 242 3 881250949": the rating follows its click through the sort.
         let u = log.user(key: "U196")!
         let click = log.clicks(ofUser: u).first { log.itemKeys[log.clickItems[$0]] == "M242" }!
@@ -91,6 +92,7 @@ final class DataWeightsTests: XCTestCase {
         let log = try ClickLog.loadPaddle(path: SharedData.paddleTest)
         XCTAssertFalse(log.hasRatings)
         XCTAssertNil(log.clickRatings)
+        XCTAssertTrue(DataStats(log: log).description.contains("ratings     none"))
         var data = DataPipeline()
         data.setLog(log)
         data.sampleOptions.history = .window(5)
