@@ -94,7 +94,8 @@ struct SampleContext {
     /// best rating weighs 1, like the pad and like the clicks of a `recall
     /// history=[...]` query, which have no rating. Negative ratings (a signed
     /// CSV scale) weigh 0: a dislike should not pull the history towards the item,
-    /// and a pooling weight cannot push it away.
+    /// and a pooling weight cannot push it away. (A log whose ratings are all
+    /// <= 0 has no scale; every click then weighs 1.)
     static func weight(rating: Float, scale: Float) -> Float {
         scale > 0 ? max(0, rating) / scale : 1
     }
