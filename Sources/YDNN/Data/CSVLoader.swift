@@ -14,6 +14,8 @@ public struct CSVColumns: Sendable, Equatable {
     public var city: String? = nil
     public var phone: String? = nil
     public var title: String? = nil
+    /// A numeric rating column: kept per click (`ClickLog.clickRatings`) as the
+    /// weights of weighted pooling, and filtered by `minRating`.
     public var rating: String? = nil
     /// Keep only events whose `rating` is at least this.
     public var minRating: Double? = nil
@@ -86,12 +88,14 @@ extension ClickLog {
                     try report.malformed(path, line: no, "time \(excerpt(f(col.time), limit: 30)) is neither a number nor an ISO date", policy: onError)
                     return
                 }
+                var rating: Float? = nil
                 if col.rating >= 0 {
-                    guard let r = f(col.rating).parseDecimal() else {
+                    guard let r = f(col.rating).parseDecimal(), r.isFinite else {
                         try report.malformed(path, line: no, "rating \(excerpt(f(col.rating), limit: 30)) is not a number", policy: onError)
                         return
                     }
                     if let m = columns.minRating, r < m { return }
+                    rating = Float(r)
                 }
                 let u = b.user(f(col.user)), i = b.item(f(col.item))
                 if col.province >= 0 || col.city >= 0 || col.phone >= 0, !b.userHasFeatures(u) {
@@ -119,7 +123,7 @@ extension ClickLog {
                     b.setItem(i, category: cat, tags: tagScratch)
                 }
                 if col.title >= 0 && titles[i] == nil { titles[i] = f(col.title).decodedString() }
-                b.click(user: u, item: i, time: t)
+                b.click(user: u, item: i, time: t, rating: rating)
                 report.recordsLoaded += 1
             }
         }

@@ -48,6 +48,16 @@ public struct ClickLog: Sendable {
     /// Click time minus `timeOrigin` (seconds, or ordinals when `!hasTimestamps`).
     public internal(set) var clickTimes: [Int32] = []
     public internal(set) var timeOrigin: Int64 = 0
+    /// The rating of each click, as the source wrote it (MovieLens 1–5, a CSV
+    /// `rating=` column), aligned with `clickItems`; nil when the source has none
+    /// (Paddle, generated logs), so logs without ratings pay nothing for them.
+    /// Samples turn these into weights of the `items` history (weighted pooling).
+    public internal(set) var clickRatings: [Float]? = nil
+
+    public var hasRatings: Bool { clickRatings != nil }
+    /// The largest rating in the log (nil without ratings): sample weights are
+    /// ratings divided by it, see `SampleSet.hasWeights`.
+    public var maxRating: Float? { clickRatings.flatMap { $0.max() } }
 
     public var numUsers: Int { userKeys.count }
     public var numItems: Int { itemKeys.count }
@@ -55,6 +65,7 @@ public struct ClickLog: Sendable {
 
     @inlinable public func clicks(ofUser u: Int) -> Range<Int> { userClickStart[u] ..< userClickStart[u + 1] }
     public func time(ofClick i: Int) -> Int64 { timeOrigin + Int64(clickTimes[i]) }
+    public func rating(ofClick i: Int) -> Float? { clickRatings?[i] }
     public func tags(ofItem i: Int) -> ArraySlice<Int32> {
         itemTagIDs[Int(itemTagStart[i]) ..< Int(itemTagStart[i + 1])]
     }
@@ -73,7 +84,7 @@ public struct ClickLog: Sendable {
     /// key strings. The in-memory form should stay within 2x of this.
     public var compactBytes: Int {
         let tables = [userKeys, itemKeys, provinces, cities, phones, categories, tags]
-        return numClicks * 8 + numUsers * (12 + 8) + numItems * 8 + itemTagIDs.count * 4
+        return numClicks * (hasRatings ? 12 : 8) + numUsers * (12 + 8) + numItems * 8 + itemTagIDs.count * 4
             + tables.reduce(0) { $0 + $1.compactBytes }
             + itemTitles.reduce(0) { $0 + $1.utf8.count } + itemUploadTimes.count * 8
     }
@@ -81,7 +92,8 @@ public struct ClickLog: Sendable {
     /// Bytes actually held by the arrays of the log (capacities, not counts).
     public var memoryBytes: Int {
         let tables = [userKeys, itemKeys, provinces, cities, phones, categories, tags]
-        return clickItems.capacity * 4 + clickTimes.capacity * 4 + userClickStart.capacity * 8
+        return clickItems.capacity * 4 + clickTimes.capacity * 4 + (clickRatings?.capacity ?? 0) * 4
+            + userClickStart.capacity * 8
             + (userProvince.capacity + userCity.capacity + userPhone.capacity) * 4
             + (itemCategory.capacity + itemTagStart.capacity + itemTagIDs.capacity) * 4
             + tables.reduce(0) { $0 + $1.memoryBytes }
@@ -108,6 +120,8 @@ public struct ClickLogBuilder {
     var cUser: [Int32] = []
     var cItem: [Int32] = []
     var cTime: [Int64] = []
+    /// Ratings of the clicks; nil until a loader passes the first one.
+    var cRating: [Float]? = nil
     var userHasFeatures: [Bool] = []
     var itemHasMetadata: [Bool] = []
     var itemTagLists: [[Int32]] = []
@@ -124,6 +138,7 @@ public struct ClickLogBuilder {
 
     public mutating func reserveClicks(_ n: Int) {
         cUser.reserveCapacity(n); cItem.reserveCapacity(n); cTime.reserveCapacity(n)
+        cRating?.reserveCapacity(n)
     }
 
     @inline(__always)
@@ -195,14 +210,27 @@ public struct ClickLogBuilder {
     public mutating func setUploadTimes(_ times: [Int64]) { log.itemUploadTimes = times }
     public mutating func setUserAttribute(_ name: String, _ values: [String]) { log.userAttributes[name] = values }
 
+    /// Appends a click. A source with ratings passes one with every click; the
+    /// first rating allocates the column (earlier clicks, if any, get rating 1
+    /// rather than misaligning the column).
     @inline(__always)
-    public mutating func click(user: Int32, item: Int32, time: Int64) {
+    public mutating func click(user: Int32, item: Int32, time: Int64, rating: Float? = nil) {
         cUser.append(user); cItem.append(item); cTime.append(time)
+        if let rating {
+            if cRating == nil {
+                cRating = [Float](repeating: 1, count: cItem.count - 1)
+                cRating!.reserveCapacity(cItem.capacity)
+            }
+            cRating!.append(rating)
+        } else if cRating != nil {
+            cRating!.append(1)
+        }
     }
 
     /// Forgets clicks after the first `n` (a malformed line is dropped whole).
     public mutating func truncateClicks(to n: Int) {
         cUser.removeSubrange(n...); cItem.removeSubrange(n...); cTime.removeSubrange(n...)
+        cRating?.removeSubrange(n...)
     }
 
     /// Groups, sorts and compacts the clicks into a finished log.
@@ -244,17 +272,19 @@ public struct ClickLogBuilder {
         for u in 0..<nU { start[u + 1] += start[u] }
         var grouped = true
         for k in 1..<max(n, 1) where cUser[k] < cUser[k - 1] { grouped = false; break }
-        var items = cItem, times = cTime
-        cItem = []
+        var items = cItem, times = cTime, ratings = cRating
+        cItem = []; cRating = nil
         if !grouped {
             var pos = start
             var gi = [Int32](repeating: 0, count: n), gt = [Int64](repeating: 0, count: n)
+            var gr: [Float]? = ratings == nil ? nil : [Float](repeating: 0, count: n)
             for k in 0..<n {
                 let u = Int(cUser[k])
                 gi[pos[u]] = items[k]; gt[pos[u]] = times[k]
+                if let r = ratings { gr![pos[u]] = r[k] }
                 pos[u] += 1
             }
-            items = gi; times = gt
+            items = gi; times = gt; ratings = gr
         }
         cUser = []; cTime = []
 
@@ -277,7 +307,11 @@ public struct ClickLogBuilder {
                 var order = Array(r)
                 order.sort { a, b in times[a] != times[b] ? times[a] < times[b] : rk[Int(items[a])] < rk[Int(items[b])] }
                 let si = order.map { items[$0] }, st = order.map { times[$0] }
-                for (j, k) in r.enumerated() { items[k] = si[j]; times[k] = st[j] }
+                let sr = ratings.map { rs in order.map { rs[$0] } }
+                for (j, k) in r.enumerated() {
+                    items[k] = si[j]; times[k] = st[j]
+                    if let sr { ratings![k] = sr[j] }
+                }
             }
             log.clickTimes = times.map { Int32($0 - lo) }
         } else {
@@ -291,6 +325,7 @@ public struct ClickLogBuilder {
             log.timeOrigin = 0
         }
         log.clickItems = compacted(items)
+        log.clickRatings = ratings.map { compacted($0) }
         log.userClickStart = start
         for t in [\ClickLog.userKeys, \.itemKeys, \.provinces, \.cities, \.phones, \.categories, \.tags] {
             log[keyPath: t].shrink()

@@ -6,6 +6,7 @@ import Foundation
 /// so both sources line up: users `U<id>`, items `M<id>`, province = occupation,
 /// city = first 3 characters of the zip code, phone = `<gender>_<age bucket>`,
 /// category = first genre, tags = all genres (apostrophes dropped: `Childrens`).
+/// The rating column is kept per click (`ClickLog.clickRatings`).
 extension ClickLog {
     public static func loadMovieLens(path: String, minRating: Double? = nil,
                                      onError: OnError = .skip) throws -> ClickLog {
@@ -157,7 +158,8 @@ private struct MovieLens {
             guard let u = find(85, uid, in: me.b.log.userKeys) else { return "user \(uid) is not in the users file" }
             guard let i = find(77, iid, in: me.b.log.itemKeys) else { return "movie \(iid) is not in the movies file" }
             if let m = me.minRating, rating < m { return nil }
-            me.b.click(user: u, item: i, time: ts)
+            // The rating is kept: weighted pooling (`pool items ... weighted=on`) reads it.
+            me.b.click(user: u, item: i, time: ts, rating: Float(rating))
             me.report.recordsLoaded += 1
             return nil
         }

@@ -10,35 +10,59 @@
 public struct RaggedIDs: Sendable, Equatable {
     public var offsets: [Int32]
     public var ids: [Int32]
-    /// Optional per-id weights (e.g. ratings for weighted pooling).
+    /// Optional per-id weights aligned with `ids` (the `items` history carries the
+    /// clicks' ratings over the log's largest rating when the log has ratings, for
+    /// weighted pooling); nil for unweighted columns.
     public var weights: [Float]?
 
     public init() { offsets = [0]; ids = []; weights = nil }
     public init(offsets: [Int32], ids: [Int32], weights: [Float]? = nil) {
         precondition(offsets.first == 0 && Int(offsets.last ?? 0) == ids.count)
+        precondition(weights == nil || weights!.count == ids.count, "RaggedIDs: weights not aligned with ids")
         self.offsets = offsets; self.ids = ids; self.weights = weights
     }
 
     public var count: Int { offsets.count - 1 }
     public subscript(i: Int) -> ArraySlice<Int32> { ids[Int(offsets[i]) ..< Int(offsets[i + 1])] }
 
+    /// Appends one row. Rows with and without weights may be mixed: a row without
+    /// weights in a weighted column gets weight 1 per id, and the first weighted
+    /// row gives the earlier rows weight 1, so `weights` stays aligned with `ids`.
     public mutating func append<S: Sequence>(_ list: S, weights w: [Float]? = nil) where S.Element == Int32 {
+        let before = ids.count
         ids.append(contentsOf: list)
-        if let w { weights = (weights ?? []) + w }
+        if let w {
+            precondition(w.count == ids.count - before, "append: \(w.count) weights for \(ids.count - before) ids")
+            if weights == nil { weights = [Float](repeating: 1, count: before) }
+            weights!.append(contentsOf: w)
+        } else if weights != nil {
+            weights!.append(contentsOf: repeatElement(1, count: ids.count - before))
+        }
         offsets.append(Int32(ids.count))
     }
 
-    /// The rows at `indices`, in that order.
+    /// The rows at `indices`, in that order. Sizes the output once and copies each
+    /// row's ids (and weights) as a block: the trainer calls this for every
+    /// mini-batch.
     public func gather<C: Collection>(_ indices: C) -> RaggedIDs where C.Element == Int {
-        var out = RaggedIDs()
-        out.offsets.reserveCapacity(indices.count + 1)
+        var outOffsets = [Int32]()
+        outOffsets.reserveCapacity(indices.count + 1)
+        outOffsets.append(0)
+        var total = 0
+        for i in indices {
+            total += Int(offsets[i + 1] - offsets[i])
+            outOffsets.append(Int32(total))
+        }
+        var outIDs = [Int32]()
+        outIDs.reserveCapacity(total)
+        var outWeights: [Float]? = nil
+        if weights != nil { outWeights = []; outWeights!.reserveCapacity(total) }
         for i in indices {
             let r = Int(offsets[i]) ..< Int(offsets[i + 1])
-            out.ids.append(contentsOf: ids[r])
-            if let weights { out.weights = (out.weights ?? []) + weights[r] }
-            out.offsets.append(Int32(out.ids.count))
+            outIDs.append(contentsOf: ids[r])
+            if let weights { outWeights!.append(contentsOf: weights[r]) }
         }
-        return out
+        return RaggedIDs(offsets: outOffsets, ids: outIDs, weights: outWeights)
     }
 }
 

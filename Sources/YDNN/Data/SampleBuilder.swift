@@ -86,6 +86,12 @@ public struct SampleSet: Sendable {
 
     public func feature(_ name: String) -> FeatureInfo? { features.first { $0.name == name } }
 
+    /// True when the log has ratings: then the `items` column of `train`, `test`,
+    /// `servingBatch` and `query` carries weights aligned with its ids (rating over
+    /// the log's largest rating; the pad and query clicks weigh 1), which weighted
+    /// pooling (`pool items avg weighted=on`) reads.
+    public var hasWeights: Bool { context.knownWeights != nil }
+
     /// One sample per given user as at serving time, after all of the user's
     /// training clicks: the history the next click would get, `example_age` 0.
     /// For `recall USER` and for mining top-N lists for every user. Labels are 0

@@ -9,6 +9,9 @@ struct SampleContext {
     var knownStart: [Int]
     var knownItems: [Int32]
     var knownTimes: [Int32]
+    /// Pooling weight of each known click when the log has ratings (else nil):
+    /// see `weight(rating:scale:)`.
+    var knownWeights: [Float]?
     /// Category of each known click, and its tags back to back: a history is a
     /// run of consecutive known clicks, so its three id lists are three block
     /// copies instead of per-item lookups. (With this, the 10M-click benchmark's
@@ -52,6 +55,9 @@ struct SampleContext {
         knownTags.reserveCapacity(split.trainingClicks * max(1, itemTagIDs.count / max(1, nItems)) + 16)
         knownItems.reserveCapacity(split.trainingClicks)
         knownTimes.reserveCapacity(split.trainingClicks)
+        let ratings = log.clickRatings, scale = log.maxRating ?? 1
+        knownWeights = ratings == nil ? nil : []
+        knownWeights?.reserveCapacity(split.trainingClicks)
         tagPrefix = [0]
         tagPrefix.reserveCapacity(split.trainingClicks + 1)
         itemCounts = [Int](repeating: 0, count: nItems)
@@ -64,6 +70,7 @@ struct SampleContext {
                 if v == 0 { unknown += 1; continue }
                 knownItems.append(v)
                 knownTimes.append(log.clickTimes[k])
+                if let ratings { knownWeights!.append(SampleContext.weight(rating: ratings[k], scale: scale)) }
                 knownCategories.append(itemCategory[Int(v)])
                 for q in Int(itemTagStart[Int(v)]) ..< Int(itemTagStart[Int(v) + 1]) { knownTags.append(itemTagIDs[q]) }
                 itemCounts[Int(v)] += 1
@@ -77,6 +84,20 @@ struct SampleContext {
         province = log.userProvince.map { vocab.province.idOfRaw[Int($0)] }
         city = log.userCity.map { vocab.city.idOfRaw[Int($0)] }
         phone = log.userPhone.map { vocab.phone.idOfRaw[Int($0)] }
+    }
+
+    /// A click's pooling weight: its rating over the log's largest rating, so
+    /// MovieLens' 1–5 stars become 0.2–1. Weighted avg pooling divides by the
+    /// weights' sum and is blind to the scale; for sum and max pooling, weights in
+    /// [0, 1] keep the pooled vector no larger than the unweighted one, so the
+    /// initialisation and learning rates tuned without weights still fit. The
+    /// best rating weighs 1, like the pad and like the clicks of a `recall
+    /// history=[...]` query, which have no rating. Negative ratings (a signed
+    /// CSV scale) weigh 0: a dislike should not pull the history towards the item,
+    /// and a pooling weight cannot push it away. (A log whose ratings are all
+    /// <= 0 has no scale; every click then weighs 1.)
+    static func weight(rating: Float, scale: Float) -> Float {
+        scale > 0 ? max(0, rating) / scale : 1
     }
 
     /// The history of the sample whose target is known click `p` of `user`: known
@@ -129,6 +150,16 @@ struct SampleContext {
             itemOff[k + 1] = Int32(ni); tagOff[k + 1] = Int32(nt)
         }
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 4096 + 1))
+        // Weights of the `items` column, aligned with its ids (the pad weighs 1).
+        var weights: [Float]? = nil
+        if knownWeights != nil {
+            weights = [Float](unsafeUninitializedCapacity: ni) { wp, wc in
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    fillWeights(specs, (n * c / chunks) ..< (n * (c + 1) / chunks), history, itemOff, wp.baseAddress!)
+                }
+                wc = ni
+            }
+        }
         var cats: [Int32] = [], tags: [Int32] = []
         let items = [Int32](unsafeUninitializedCapacity: ni) { ip, ic in
             cats = [Int32](unsafeUninitializedCapacity: ni) { cp, cc in
@@ -155,7 +186,7 @@ struct SampleContext {
             sparse: [
                 "user_id": single(userID), "province": single(province),
                 "city": single(city), "phone": single(phone),
-                "items": RaggedIDs(offsets: itemOff, ids: items),
+                "items": RaggedIDs(offsets: itemOff, ids: items, weights: weights),
                 "categories": RaggedIDs(offsets: itemOff, ids: cats),
                 "tags": RaggedIDs(offsets: tagOff, ids: tags),
             ],
@@ -183,6 +214,18 @@ struct SampleContext {
                 }
             }
         }}}}
+    }
+
+    private func fillWeights(_ specs: [Spec], _ range: Range<Int>, _ history: SampleOptions.History,
+                             _ itemOff: [Int32], _ wp: UnsafeMutablePointer<Float>) {
+        knownWeights!.withUnsafeBufferPointer { known in
+            for k in range {
+                let (lo, hi, pad) = historyRange(specs[k].user, specs[k].pos, history)
+                var i = Int(itemOff[k])
+                if pad { wp[i] = 1; i += 1 }
+                if hi > lo { (wp + i).update(from: known.baseAddress! + lo, count: hi - lo) }
+            }
+        }
     }
 
     /// Per user: sorted unique item ids of the known training clicks.

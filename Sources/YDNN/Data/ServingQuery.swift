@@ -5,6 +5,8 @@ extension SampleSet {
     /// One sample for a new user who clicked `historyKeys` (oldest first): the
     /// user features are `<unk>`, `example_age` is 0. Unknown or rare items drop
     /// out, as they do from training histories; the pad is added as in training.
+    /// When the samples are weighted (`hasWeights`), every given click weighs 1,
+    /// the weight of the log's best rating: a query carries no ratings.
     public func query(historyKeys: [String]) throws -> (sample: SampleBatch, unknown: [String]) {
         var ids: [Int32] = []
         var unknown: [String] = []
@@ -35,7 +37,8 @@ extension SampleSet {
         let sample = SampleBatch(
             count: 1, labels: [0], users: [-1],
             sparse: ["user_id": single, "province": single, "city": single, "phone": single,
-                     "items": RaggedIDs(offsets: [0, Int32(history.count)], ids: history),
+                     "items": RaggedIDs(offsets: [0, Int32(history.count)], ids: history,
+                                       weights: hasWeights ? [Float](repeating: 1, count: history.count) : nil),
                      "categories": RaggedIDs(offsets: [0, Int32(categories.count)], ids: categories),
                      "tags": RaggedIDs(offsets: [0, Int32(tags.count)], ids: tags)],
             dense: dense)

@@ -22,6 +22,9 @@ public struct DataStats: Sendable, CustomStringConvertible {
     public var head: [(key: String, clicks: Int)]
     public var timeSpan: ClosedRange<Int64>?
     public var hasTimestamps: Bool
+    /// Lowest and highest rating and the mean, when the log has ratings (the
+    /// weights of `pool items ... weighted=on`).
+    public var ratings: (min: Float, max: Float, mean: Double)?
     public var malformedLines: Int
     public var firstMalformed: [MalformedLine]
     public var warnings: [String]
@@ -75,6 +78,10 @@ public struct DataStats: Sendable, CustomStringConvertible {
         head = clicked.prefix(headSize).map { (log.itemKeys[Int32($0.offset)], $0.element) }
         timeSpan = log.timeRange
         hasTimestamps = log.hasTimestamps
+        if let r = log.clickRatings, let lo = r.min(), let hi = r.max() {
+            // Summed in Double: a Float running sum loses precision over millions of clicks.
+            ratings = (lo, hi, r.reduce(0.0) { $0 + Double($1) } / Double(r.count))
+        }
         malformedLines = log.loadReport.malformedCount
         firstMalformed = log.loadReport.firstMalformed
         warnings = log.loadReport.warnings
@@ -101,6 +108,12 @@ public struct DataStats: Sendable, CustomStringConvertible {
         if let t = timeSpan {
             lines.append(hasTimestamps ? "time        \(t.lowerBound) ... \(t.upperBound) (\(String(format1: Double(t.upperBound - t.lowerBound) / 86400)) days)"
                                        : "time        click order only (no timestamps)")
+        }
+        if let r = ratings {
+            lines.append("ratings     \(String(format1: Double(r.min))) ... \(String(format1: Double(r.max))), mean \(String(format1: r.mean)); "
+                         + "weighted pooling weighs a click rating/\(String(format1: Double(r.max)))")
+        } else {
+            lines.append("ratings     none (weighted pooling needs them)")
         }
         if !vocabulary.isEmpty {
             lines.append("vocab       " + vocabulary.map { "\($0.name) \($0.kept)/\($0.distinct) (\(percent($0.coverage)))" }.joined(separator: ", "))

@@ -189,12 +189,24 @@ public final class Model {
             if let bad = col.ids.first(where: { $0 < 0 || Int($0) >= vocab }) {
                 throw ModelError.invalidSpec("feature '\(e.feature)' has id \(bad) outside its vocabulary of \(vocab)")
             }
-            if e.weighted && col.weights == nil { throw ModelError.invalidSpec("pooling of '\(e.feature)' is weighted but the column has no weights") }
+            if e.weighted && col.weights == nil { throw ModelError.invalidSpec(Model.noWeightsMessage(e.feature)) }
         }
         for name in spec.denseInputs {
             guard let col = batch.dense[name] else { throw ModelError.missingFeature(name) }
             if col.count != batch.count { throw ModelError.invalidSpec("column '\(name)' has \(col.count) rows, expected \(batch.count)") }
         }
+    }
+
+    /// Why a weighted encoder cannot run: weights come only from the ratings of the
+    /// click log (the data side puts them on `items`), so say that rather than
+    /// talk about columns.
+    static func noWeightsMessage(_ feature: String) -> String {
+        if feature == "items" {
+            return "pooling of 'items' is weighted but the data has no ratings to weight clicks by "
+                + "(ratings come from `load movielens` or `load csv ... rating=COLUMN`; Paddle and generated logs have none): "
+                + "drop weighted=on or load rated data"
+        }
+        return "pooling of '\(feature)' is weighted but '\(feature)' carries no weights: only the 'items' history is weighted, by the clicks' ratings"
     }
 
     /// Checks that data described by `features` and `itemCount` can be fed to this

@@ -48,7 +48,7 @@ let modelCommands: [CommandSpec] = [
         positionals: [.required("feature", .word, "the sequence feature, usually items"),
                       Param("mode", .choice(["avg", "sum", "max"]), default: .symbol("avg"), "the pooling")],
         options: [Param("dim", .integer(1...65_536), default: .integer(64), "embedding width"),
-                  Param("weighted", .bool, default: .symbol("off"), "weight each click (e.g. by rating)"), lastSlotParam],
+                  Param("weighted", .bool, default: .symbol("off"), "weight each click by its rating / the best rating (needs rated data: load movielens, load csv rating=)"), lastSlotParam],
         examples: ["pool items avg dim=64"],
         handler: { inv in
             addEncoder(.embedding(inv.string("feature")!, dim: inv.int("dim"), pool: Pooling(rawValue: inv.string("mode")!)!,
@@ -149,6 +149,9 @@ private func train(_ inv: Invocation) throws -> Value {
         optimizer: OptimizerSpec(kind, learningRate: inv.given("lr") ? Float(inv.double("lr")) : nil, l2: Float(inv.double("l2"))),
         threads: inv.optionalInt("threads") ?? interp.threads)
     options.noiseWeights = samples.negativeWeights(ws.data.negatives)
+    // Data that does not fit the network (e.g. weighted=on without ratings) fails
+    // here, before the epoch table's header is printed.
+    try model.validate(samples.train)
     var bar = ProgressBar(interp)
     // Rows are printed as epochs finish, so the widths are fixed up front.
     let widths = [5, 8, 9, 6]

@@ -1,7 +1,9 @@
-// The model benchmark: trains the two reference recipes on synthetic samples of
-// their real shapes and reports throughput, arithmetic rate and peak memory.
+// The model benchmark: trains the two reference recipes and reports throughput,
+// arithmetic rate and peak memory. On real data (ModelDataBench.swift) by default
+// when ../shared/data/ml-100k-paddle/test.txt is there; otherwise, or with
+// `data=synthetic`, on synthetic samples of the recipes' shapes:
 //
-//   ydnn-bench model [samples=20000] [epochs=1] [repeat=3] [modes=1,2,blas2] [recipes=paddle,meanpool]
+//   ydnn-bench model data=synthetic [samples=20000] [epochs=1] [repeat=3] [modes=1,2,blas2] [recipes=paddle,meanpool]
 //
 // modes: "1" = one worker, single-threaded BLAS; "2" = two data-parallel workers
 // (fixed-order gradient reduction); "blas2" = one worker, two-threaded BLAS.
@@ -17,6 +19,9 @@ func modelBenchmark(_ args: [String]) throws {
         let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
         guard kv.count == 2 else { throw ModelBenchError.usage("model: expected key=value, got '\(a)'") }
         options[kv[0]] = kv[1]
+    }
+    if options["data"] != "synthetic", let path = options["data"] ?? defaultModelBenchData() {
+        return try modelDataBenchmark(path: path, options)
     }
     let samples = Int(options["samples"] ?? "20000") ?? 20000
     let epochs = Int(options["epochs"] ?? "1") ?? 1
