@@ -18,6 +18,9 @@ public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable 
         inner = try build(SimpleLSH.transformItems(items, form: .appended).vectors)
     }
 
+    /// An index already built over augmented items (e.g. read back from a file).
+    public init(wrapping inner: VectorIndex) { self.inner = inner }
+
     public func search(_ query: [Float], k: Int, excluding: Set<Int>) -> [ScoredItem] {
         inner.search(query + [0], k: k, excluding: excluding)
     }

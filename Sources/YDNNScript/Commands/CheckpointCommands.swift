@@ -27,8 +27,20 @@ func checkVocabularies(_ saved: [String: [String]], against data: Vocabularies) 
 }
 
 let saveCommand = CommandSpec(
-    "save", topic: .training, "Save the model to a file",
+    "save", topic: .training, "Save the model or the item index to a file",
     forms: [CommandSpec(
+        "save index", topic: .retrieval, "Write the item index built by 'index' (checksummed, atomic)",
+        positionals: [.required("path", .path, "the index file")],
+        examples: ["save index \"out/items.hnsw\""],
+        handler: { inv in
+            guard let (index, _) = inv.interpreter.workspace.index else {
+                throw inv.failure("there is no index to save", help: "build one first: index hnsw")
+            }
+            try index.save(to: inv.string("path")!)
+            inv.console.print("saved index to \(inv.string("path")!) (\(index.summary))")
+            return .none
+        }),
+        CommandSpec(
         "save model", topic: .training, "Write the model (spec, weights, vocabularies; checksummed, atomic)",
         positionals: [.required("path", .path, "the model file")],
         examples: ["save model \"out/paddle.model\""],
@@ -45,6 +57,25 @@ let saveCommand = CommandSpec(
             inv.console.print("saved model to \(path) (\(model.parameterCount) parameters, \(size) bytes)")
             return .none
         })])
+
+let loadIndexForm = CommandSpec(
+    "load index", topic: .retrieval, "Read an index saved by 'save index'; it must fit the current model's item vectors",
+    positionals: [.required("path", .path, "the index file")],
+    handler: { inv in
+        let ws = inv.interpreter.workspace
+        guard let model = ws.model else { throw inv.failure("load or train the model the index was built for first") }
+        var index = try IndexFile.load(path: inv.string("path")!)
+        // An inner-product graph is stored over SIMPLE-LSH-augmented items: one more dimension.
+        if index.dimension == model.vectorDimension + 1, index.metric == .innerProduct {
+            index = AugmentedInnerProductIndex(wrapping: index)
+        }
+        guard index.dimension == model.vectorDimension, index.count == model.itemCount else {
+            throw inv.failure("the index holds \(index.count) items of dimension \(index.dimension); the model has \(model.itemCount) of \(model.vectorDimension)")
+        }
+        ws.index = (index, ws.modelVersion)
+        inv.console.print("loaded index \(index.summary)")
+        return .none
+    })
 
 let loadModelForm = CommandSpec(
     "load model", topic: .training, "Read a model saved by 'save model' (checked against the loaded data's vocabularies)",

@@ -57,7 +57,7 @@ private let csvColumnOptions: [Param] = [
 
 let dataCommands: [CommandSpec] = [
     CommandSpec(
-        "load", topic: .data, "Load a click log, or a saved model",
+        "load", topic: .data, "Load a click log, or a saved model or index",
         forms: [
             CommandSpec(
                 "load paddle", topic: .data, "Load PaddlePaddle youtube_recall text: user, province, city, item:category:tags;..., phone",
@@ -131,6 +131,7 @@ let dataCommands: [CommandSpec] = [
                     return install(try ClickLog.loadPaddle(path: source, onError: onError(inv)), source: "paddle \(source)", files: [source], inv)
                 }),
             loadModelForm,
+            loadIndexForm,
         ]),
     CommandSpec(
         "generate", topic: .data, "Generate a synthetic click log (deterministic for the seed)",
