@@ -87,7 +87,8 @@ public struct SampleBatch: Sendable {
     public var count: Int
     /// The clicked (target) item of each sample, an id in the item vocabulary.
     public var labels: [Int32]
-    /// The user each sample belongs to (user vocabulary id), for evaluation.
+    /// The user each sample belongs to: an index into the log's users (`UserDirectory`),
+    /// not the `user_id` feature, which folds rare users into `<unk>`; -1 for a new user.
     public var users: [Int32]
     public var sparse: [String: RaggedIDs]
     public var dense: [String: [Float]]
