@@ -59,10 +59,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         self.maxM = parameters.m
         self.maxM0 = 2 * parameters.m
         self.levels = levels
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
-        vectors = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
+        vectors = allocateTable(byteCount: max(1, count * stride) * 4).bindMemory(to: Float.self, capacity: max(1, count * stride))
         vectors.initialize(repeating: 0, count: max(1, count * stride))
-        links0 = .allocate(capacity: max(1, count * (maxM0 + 1)))
+        links0 = allocateTable(byteCount: max(1, count * (maxM0 + 1)) * 4).bindMemory(to: UInt32.self, capacity: max(1, count * (maxM0 + 1)))
         links0.initialize(repeating: 0, count: max(1, count * (maxM0 + 1)))
         var offsets = [Int](repeating: -1, count: count)
         var total = 0
@@ -72,15 +71,15 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         }
         upperOffsets = offsets
         upperLinkCount = total
-        upperLinks = .allocate(capacity: max(1, total))
+        upperLinks = allocateTable(byteCount: max(1, total) * 4).bindMemory(to: UInt32.self, capacity: max(1, total))
         upperLinks.initialize(repeating: 0, count: max(1, total))
         contexts = HNSWContextPool(nodes: count, stride: stride)
     }
 
     deinit {
         UnsafeMutableRawPointer(vectors).deallocate()
-        links0.deallocate()
-        upperLinks.deallocate()
+        UnsafeMutableRawPointer(links0).deallocate()
+        UnsafeMutableRawPointer(upperLinks).deallocate()
     }
 
     // MARK: graph access
@@ -223,6 +222,11 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     }
 
     // MARK: persistence
+
+    public func itemVector(_ item: Int) -> [Float] {
+        precondition(item >= 0 && item < count, "item \(item) out of range 0..<\(count)")
+        return Array(UnsafeBufferPointer(start: vector(item), count: dimension))
+    }
 
     public func save(to path: String) throws {
         var w = BinaryWriter()

@@ -155,6 +155,8 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
         parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, progress: progress)
     }
 
+    public func itemVector(_ item: Int) -> [Float] { items.row(item) }
+
     public func save(to path: String) throws {
         var w = BinaryWriter()
         w.write(metric.rawValue)

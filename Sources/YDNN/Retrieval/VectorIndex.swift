@@ -29,12 +29,22 @@ public protocol VectorIndex: AnyObject {
     func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
                      progress: ((Int) -> Void)?) -> [[ScoredItem]]
 
+    /// The stored vector of `item` (normalised if the metric is cosine).
+    func itemVector(_ item: Int) -> [Float]
+
     /// Versioned binary file with a checksum, written atomically.
     func save(to path: String) throws
 }
 
 extension VectorIndex {
     public func search(_ query: [Float], k: Int) -> [ScoredItem] { search(query, k: k, excluding: []) }
+
+    /// `similar ITEM top=K`: the items nearest to `item`'s own vector, without
+    /// `item` itself (and without `excluding`).
+    public func similar(to item: Int, k: Int, excluding: Set<Int> = []) -> [ScoredItem] {
+        precondition(item >= 0 && item < count, "item \(item) out of range 0..<\(count)")
+        return search(itemVector(item), k: k, excluding: excluding.union([item]))
+    }
 
     /// The generic batch: parallel single-query searches in chunks. The exact index
     /// replaces it with blocked matrix products.
