@@ -26,6 +26,13 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         panels = ItemPanels(self.items)
     }
 
+    /// For loading: the items exactly as saved (normalising twice could move last bits).
+    private init(storedItems: VectorSet, metric: SimilarityMetric) {
+        self.metric = metric
+        items = storedItems
+        panels = ItemPanels(storedItems)
+    }
+
     deinit { panels.free() }
 
     private func prepared(_ query: [Float]) -> [Float] {
@@ -145,9 +152,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
 
     static func read(_ r: inout BinaryReader) throws -> ExactIndex {
         guard let metric = SimilarityMetric(rawValue: try r.readString()) else { throw r.failure("unknown metric") }
-        let items = try r.readVectorSet()
-        // Already normalised when saved; normalising again changes nothing that matters.
-        return ExactIndex(items: items, metric: metric)
+        return ExactIndex(storedItems: try r.readVectorSet(), metric: metric)
     }
 }
 
