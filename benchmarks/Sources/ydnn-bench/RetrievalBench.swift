@@ -82,6 +82,17 @@ func retrievalBenchmark(_ args: [String]) throws {
             row("hnsw", "m=\(m) ef_construction=\(efc) ef=\(ef)", ef == 10 ? build : nil, "build \(threads), query 1",
                 q.queriesPerSecond, q.recall)
         }
+        // Mining: top-100 for 10,000 users written as TSV, on `threads` workers.
+        let miners = VectorSet.randomUnit(count: min(10_000, n), dimension: dim, seed: 0, stream: "mine")
+        let minePath = NSTemporaryDirectory() + "ydnn-bench-mine.tsv"
+        index.ef = 200
+        for (name, idx) in [("exact", exact as VectorIndex), ("hnsw ef=200", index as VectorIndex)] {
+            var summary: MiningSummary!
+            let t = try seconds { summary = try Mining.mine(index: idx, users: miners, top: 100, to: minePath, threads: threads) }
+            row("mine top=100 (\(name))", "\(miners.count) users, \(summary.rows) lines", nil, "\(threads)", Double(miners.count) / t, nil)
+        }
+        try? FileManager.default.removeItem(atPath: minePath)
+
         let path = NSTemporaryDirectory() + "ydnn-bench-hnsw.idx"
         let save = try seconds { try index.save(to: path) }
         var loaded: VectorIndex!
@@ -100,7 +111,7 @@ func retrievalBenchmark(_ args: [String]) throws {
         }
     }
 
-    print("\n| method | parameters | build s | threads | q/s (1 thread) | recall@10 |")
+    print("\n| method | parameters | build s | threads | q/s (1 thread unless stated) | recall@10 |")
     print("|---|---|---|---|---|---|")
     rows.forEach { print($0) }
 }
