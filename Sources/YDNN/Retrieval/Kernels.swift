@@ -52,7 +52,7 @@ struct TopKHeap {
 
     var isFull: Bool { scores.count >= k }
     /// A score must exceed this to have a chance of entering (ties resolved in `push`).
-    var threshold: Float { isFull ? scores[0] : -.infinity }
+    var threshold: Float { k == 0 ? .infinity : (isFull ? scores[0] : -.infinity) }
 
     /// `a` is worse than `b`: lower score, or equal score with higher index.
     @inline(__always)
