@@ -28,6 +28,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let parameters: HNSWParameters
     /// Search breadth used by `search`; raise it for recall, lower it for speed.
+    /// Set it between searches, not while other threads are searching.
     public var ef: Int
     public let count: Int
     public let dimension: Int
