@@ -118,6 +118,16 @@ public enum IndexEvaluation {
                             queriesPerSecond: Double(queries.count) / seconds)
     }
 
+    /// What `index ... report=on` prints: recall@k against exact search over the
+    /// same items (with the index's metric) and single-thread q/s, on at most
+    /// `sample` of the queries (the first ones, so the report is reproducible).
+    public static func report(_ index: VectorIndex, items: VectorSet, queries: VectorSet, k: Int = 10,
+                              sample: Int = 1_000) -> IndexQuality {
+        let q = queries.count > sample ? queries.rows(Array(0..<sample)) : queries
+        let truth = groundTruth(items: items, queries: q, k: k, metric: index.metric)
+        return evaluate(index, queries: q, truth: truth, k: k)
+    }
+
     /// Mean of |found_i ∩ truth_i[..<k]| / k.
     public static func recall(found: [[Int]], truth: [[Int]], k: Int) -> Double {
         guard !truth.isEmpty, k > 0 else { return 0 }
