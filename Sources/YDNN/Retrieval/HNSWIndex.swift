@@ -156,6 +156,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             // cannot issue). The second computes distances from cache.
             var fresh = 0
             var touched: UInt32 = 0
+            // The best remaining candidate is usually the next one expanded: start
+            // fetching its link list now, so that miss overlaps this node's work.
+            if !candidates.isEmpty { touched = links(Int(candidates.topID), layer)[0] }
             for i in 0..<n {
                 let e = Int(l[1 + i])
                 if visited[e] == stamp { continue }
