@@ -57,6 +57,14 @@ final class RetrievalHNSWTests: XCTestCase {
         XCTAssertEqual(Set(similar.map(\.item)).intersection(exact.search(q, k: 5, excluding: [3]).map(\.item)).count, 5)
     }
 
+    func testCtrlCStopsTheBuild() {
+        Interrupt.request()
+        defer { Interrupt.clear() }
+        XCTAssertThrowsError(try HNSWIndex.build(items: VectorSet.randomUnit(count: 100, dimension: 4, seed: 16))) {
+            XCTAssertEqual($0 as? RetrievalError, .interrupted)
+        }
+    }
+
     func testEmptyAndTinyIndexes() throws {
         let one = try HNSWIndex.build(items: try VectorSet(rows: [[1, 0]]))
         XCTAssertEqual(one.search([1, 0], k: 3).map(\.item), [0])
