@@ -62,6 +62,17 @@ final class RetrievalExactTests: XCTestCase {
         XCTAssertEqual(cos[0].score, 1 / Float(1.01).squareRoot(), accuracy: 1e-5)
     }
 
+    func testZeroKAndEmptyCatalogue() throws {
+        let items = VectorSet.randomUnit(count: 40, dimension: 4, seed: 5)
+        let queries = VectorSet.randomUnit(count: 5, dimension: 4, seed: 6)
+        XCTAssertEqual(ExactIndex(items: items).search(queries.row(0), k: 0), [])
+        XCTAssertEqual(ExactIndex(items: items).searchBatch(queries, k: 0, excluding: nil, threads: 2, progress: nil),
+                       [[ScoredItem]](repeating: [], count: 5))
+        let empty = ExactIndex(items: try VectorSet(count: 0, dimension: 4, values: []))
+        XCTAssertEqual(empty.search(queries.row(0), k: 3), [])
+        XCTAssertEqual(empty.searchBatch(queries, k: 3, excluding: nil, threads: 1, progress: nil).map(\.count), [0, 0, 0, 0, 0])
+    }
+
     func testProgressReachesTotal() {
         let items = VectorSet.randomUnit(count: 100, dimension: 8, seed: 3)
         let queries = VectorSet.randomUnit(count: 150, dimension: 8, seed: 4)

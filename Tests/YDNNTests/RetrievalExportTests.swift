@@ -62,6 +62,12 @@ final class RetrievalExportTests: XCTestCase {
                            v.values.map(\.bitPattern))
         }
         XCTAssertThrowsError(try VectorExport.write(v, to: path, format: .tsv, keys: ["only one"]))
+        // Numeric keys need `keyed: true`.
+        try VectorExport.write(v, to: path, format: .tsv, keys: (0..<v.count).map { String($0 + 100) })
+        let numeric = try VectorExport.read(path: path, format: .tsv, keyed: true)
+        XCTAssertEqual(numeric.vectors, v)
+        XCTAssertEqual(numeric.keys?.first, "100")
+        XCTAssertEqual(try VectorExport.read(path: path, format: .tsv).vectors.dimension, 6)
     }
 
     func testSimpleLSHExportAndFormatFromPath() throws {

@@ -57,11 +57,34 @@ final class RetrievalHNSWTests: XCTestCase {
         XCTAssertEqual(Set(similar.map(\.item)).intersection(exact.search(q, k: 5, excluding: [3]).map(\.item)).count, 5)
     }
 
+    func testCtrlCStopsTheBuild() {
+        Interrupt.request()
+        defer { Interrupt.clear() }
+        XCTAssertThrowsError(try HNSWIndex.build(items: VectorSet.randomUnit(count: 100, dimension: 4, seed: 16))) {
+            XCTAssertEqual($0 as? RetrievalError, .interrupted)
+        }
+    }
+
     func testEmptyAndTinyIndexes() throws {
         let one = try HNSWIndex.build(items: try VectorSet(rows: [[1, 0]]))
         XCTAssertEqual(one.search([1, 0], k: 3).map(\.item), [0])
         let empty = try HNSWIndex.build(items: try VectorSet(count: 0, dimension: 4, values: []))
         XCTAssertEqual(empty.search([1, 0, 0, 0], k: 3), [])
         XCTAssertThrowsError(try HNSWIndex.build(items: try VectorSet(rows: [[1, 0]]), parameters: HNSWParameters(m: 1)))
+    }
+}
+
+final class RetrievalSimilarTests: XCTestCase {
+    func testSimilarExcludesTheItemAndAgreesAcrossIndexes() throws {
+        let items = VectorSet.randomUnit(count: 400, dimension: 6, seed: 15)
+        let exact = ExactIndex(items: items)
+        let hnsw = try HNSWIndex.build(items: items, parameters: HNSWParameters(m: 8, efConstruction: 80, ef: 80))
+        for item in [0, 17, 399] {
+            let want = exact.similar(to: item, k: 5)
+            XCTAssertFalse(want.contains { $0.item == item })
+            XCTAssertEqual(want.map(\.item), naiveTopK(items, items.row(item), k: 6, excluding: [item]).prefix(5).map(\.item))
+            XCTAssertEqual(hnsw.similar(to: item, k: 5).map(\.item), want.map(\.item))
+            XCTAssertEqual(hnsw.itemVector(item), items.row(item))
+        }
     }
 }

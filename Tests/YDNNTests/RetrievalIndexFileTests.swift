@@ -13,6 +13,7 @@ final class RetrievalIndexFileTests: XCTestCase {
         let items = VectorSet.randomUnit(count: 800, dimension: 12, seed: 21)
         return [
             ExactIndex(items: items),
+            ExactIndex(items: items, metric: .cosine),
             try LSHIndex(items: items, tables: 4, bits: 8, seed: 3, probes: 1),
             try HNSWIndex.build(items: items, metric: .cosine, parameters: HNSWParameters(m: 8, efConstruction: 40, ef: 30)),
         ]
@@ -21,7 +22,7 @@ final class RetrievalIndexFileTests: XCTestCase {
     func testSaveLoadGivesSameAnswers() throws {
         let queries = VectorSet.randomUnit(count: 20, dimension: 12, seed: 22)
         for index in try indexes() {
-            let path = dir + "/\(index.kind).idx"
+            let path = dir + "/\(index.kind)-\(index.metric.rawValue).idx"
             try index.save(to: path)
             let loaded = try IndexFile.load(path: path)
             XCTAssertEqual(loaded.kind, index.kind)

@@ -27,6 +27,19 @@ final class RetrievalLSHTests: XCTestCase {
         XCTAssertThrowsError(try LSHIndex(items: rows, tables: 2, bits: 65))
     }
 
+    func testReportComparesWithExactSearch() throws {
+        let items = VectorSet.randomUnit(count: 500, dimension: 8, seed: 35)
+        let queries = VectorSet.randomUnit(count: 30, dimension: 8, seed: 36)
+        let full = IndexEvaluation.report(try LSHIndex(items: items, tables: 64, bits: 4, seed: 4), items: items, queries: queries)
+        XCTAssertEqual(full.recall, 1, accuracy: 1e-12)  // 64 tables of 16 buckets: the true top-10 all become candidates
+        XCTAssertEqual(full.queries, 30)
+        XCTAssertGreaterThan(full.queriesPerSecond, 0)
+        let sparse = IndexEvaluation.report(try LSHIndex(items: items, tables: 1, bits: 12, seed: 4), items: items,
+                                            queries: queries, k: 5, sample: 10)
+        XCTAssertEqual(sparse.queries, 10)
+        XCTAssertLessThan(sparse.recall, 0.9)
+    }
+
     func testMultiProbeAddsCandidates() throws {
         let items = VectorSet.randomUnit(count: 2_000, dimension: 8, seed: 33)
         let a = try LSHIndex(items: items, tables: 2, bits: 12, seed: 3, probes: 0)

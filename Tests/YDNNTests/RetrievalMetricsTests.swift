@@ -71,3 +71,30 @@ final class RetrievalMetricsTests: XCTestCase {
         XCTAssertEqual(e.mean(.hitRate(1))!, 1.0 / 3, accuracy: 1e-12)
     }
 }
+
+final class RetrievalLeaveLastOutTests: XCTestCase {
+    func testModelBesideBaselineExactAndThroughIndex() throws {
+        // Two items; user 0 prefers item 1, user 1 prefers item 0. Item 0 is popular.
+        let users = try VectorSet(rows: [[0, 1], [1, 0]])
+        let items = try VectorSet(rows: [[1, 0], [0, 1], [0.5, 0.5]])
+        let metrics: [RankingMetric] = [.hitRate(1), .mrr]
+        let r = RankingEvaluation.leaveLastOut(users: users, items: items, targets: [1, 2], seen: [[], [0]],
+                                               itemCounts: [10, 1, 5], metrics: metrics, excludeSeen: true)
+        // Model: user 0 ranks item 1 first; user 1 without seen item 0 ranks item 2 first.
+        XCTAssertEqual(r.model.ranks, [0, 0])
+        XCTAssertEqual(r.model.mean(.hitRate(1)), 1)
+        // Popularity order 0, 2, 1: target 1 at rank 2; target 2 at rank 0 once item 0 is excluded.
+        XCTAssertEqual(r.popular.ranks, [2, 0])
+        XCTAssertEqual(r.popular.mean(.mrr)!, (1.0 / 3 + 1) / 2, accuracy: 1e-12)
+        XCTAssertTrue(r.model.excludedSeen)
+        XCTAssertEqual(r.rankedBy, "exact")
+
+        let viaIndex = RankingEvaluation.leaveLastOut(users: users, items: items, targets: [1, 2], seen: [[], [0]],
+                                                      itemCounts: [10, 1, 5], metrics: metrics, excludeSeen: false,
+                                                      index: ExactIndex(items: items))
+        // Without exclusion user 1's seen item 0 (score 1) beats target 2 (score 0.5).
+        XCTAssertEqual(viaIndex.model.ranks, [0, 1])
+        XCTAssertEqual(viaIndex.popular.ranks, [2, 1])
+        XCTAssertFalse(viaIndex.model.excludedSeen)
+    }
+}

@@ -52,3 +52,26 @@ final class RetrievalSimpleLSHTests: XCTestCase {
         XCTAssertThrowsError(try VectorSet.itemVectors(bias: [1, 2], weights: try VectorSet(rows: [[1, -1]])))
     }
 }
+
+final class RetrievalSimpleLSHPipelineTests: XCTestCase {
+    /// The recipe's path: SIMPLE-LSH items, cosine HNSW, transformed queries must
+    /// find the inner-product top-K of the original vectors; so must HNSW with the
+    /// inner product directly.
+    func testCosineHNSWOverTransformedItemsAnswersInnerProductQueries() throws {
+        var rng = RNG(seed: 71, stream: "norms")
+        let unit = VectorSet.randomUnit(count: 3_000, dimension: 8, seed: 71)
+        var items = VectorSet(zeros: unit.count, dimension: 8)
+        for i in 0..<unit.count { items.setRow(i, unit.row(i).map { $0 * (0.2 + 3 * rng.nextFloat()) }) }
+        let users = VectorSet.randomUnit(count: 40, dimension: 8, seed: 72)
+        let truth = IndexEvaluation.groundTruth(items: items, queries: users, k: 10)
+        let params = HNSWParameters(m: 12, efConstruction: 80, ef: 100)
+
+        let transformed = SimpleLSH.transformItems(items, form: .appended).vectors
+        let viaLSH = try HNSWIndex.build(items: transformed, metric: .cosine, parameters: params)
+        let found = (0..<users.count).map { viaLSH.search(SimpleLSH.transformQuery(users.row($0)), k: 10).map(\.item) }
+        XCTAssertGreaterThanOrEqual(IndexEvaluation.recall(found: found, truth: truth, k: 10), 0.95)
+
+        let direct = try HNSWIndex.build(items: items, metric: .innerProduct, parameters: params)
+        XCTAssertGreaterThanOrEqual(IndexEvaluation.evaluate(direct, queries: users, truth: truth, k: 10).recall, 0.95)
+    }
+}

@@ -12,8 +12,8 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     public var dimension: Int { items.dimension }
     public var summary: String { "exact \(metric.rawValue): \(count) items x \(dimension)" }
 
-    /// Queries per work chunk, items per cache block.
-    static let queryBlock = 64
+    /// Most queries per work chunk; items per cache block.
+    static let queryBlock = 256
     static let itemBlock = 1024
 
     /// The items again in the layout of the many-query kernel (a second copy: the
@@ -24,6 +24,13 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         self.metric = metric
         self.items = metric == .cosine ? items.normalized() : items
         panels = ItemPanels(self.items)
+    }
+
+    /// For loading: the items exactly as saved (normalising twice could move last bits).
+    private init(storedItems: VectorSet, metric: SimilarityMetric) {
+        self.metric = metric
+        items = storedItems
+        panels = ItemPanels(storedItems)
     }
 
     deinit { panels.free() }
@@ -91,7 +98,10 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         // A chunk of queries walks the items one block of panels at a time; the block
         // (64 panels = 1024 items, 128 KB at d = 32) stays in L2 while every 4-query
         // group of the chunk passes over it.
-        let qb = Self.queryBlock, blockPanels = Self.itemBlock / ItemPanels.width
+        // Each chunk streams all items from memory once, so chunks are as large as
+        // possible (up to 256 queries) while still giving every worker one.
+        let perWorker = (nq + max(1, threads) - 1) / max(1, threads)
+        let qb = min(Self.queryBlock, max(4, (perWorker + 3) / 4 * 4)), blockPanels = Self.itemBlock / ItemPanels.width
         let chunks = (nq + qb - 1) / qb
         let workers = min(max(1, threads), max(1, chunks))
         var results = [[ScoredItem]](repeating: [], count: nq)
@@ -131,6 +141,8 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         return results
     }
 
+    public func itemVector(_ item: Int) -> [Float] { items.row(item) }
+
     public func save(to path: String) throws {
         var w = BinaryWriter()
         w.write(metric.rawValue)
@@ -140,9 +152,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
 
     static func read(_ r: inout BinaryReader) throws -> ExactIndex {
         guard let metric = SimilarityMetric(rawValue: try r.readString()) else { throw r.failure("unknown metric") }
-        let items = try r.readVectorSet()
-        // Already normalised when saved; normalising again changes nothing that matters.
-        return ExactIndex(items: items, metric: metric)
+        return ExactIndex(storedItems: try r.readVectorSet(), metric: metric)
     }
 }
 

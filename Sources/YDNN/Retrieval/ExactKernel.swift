@@ -18,8 +18,7 @@ struct ItemPanels: @unchecked Sendable {
         dimension = items.dimension
         panelCount = (count + Self.width - 1) / Self.width
         let size = max(1, panelCount * dimension * Self.width)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: size * 4, alignment: 64)
-        storage = raw.bindMemory(to: Float.self, capacity: size)
+        storage = allocateTable(byteCount: size * 4).bindMemory(to: Float.self, capacity: size)
         storage.initialize(repeating: 0, count: size)
         let d = dimension
         items.values.withUnsafeBufferPointer { v in

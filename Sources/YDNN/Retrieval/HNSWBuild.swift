@@ -13,7 +13,7 @@ import Foundation
 //
 // The price is that nodes of one batch cannot link to each other directly, so the
 // batch is kept a small fraction (`batchFraction`, 2%) of the graph already built:
-// the first ~50 nodes go in one by one, exactly as in sequential HNSW.
+// the first 100 nodes go in one by one, exactly as in sequential HNSW.
 
 extension HNSWIndex {
     /// Builds an HNSW index over the rows of `items`. `progress(inserted)` is called

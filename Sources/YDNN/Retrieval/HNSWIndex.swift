@@ -28,6 +28,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let parameters: HNSWParameters
     /// Search breadth used by `search`; raise it for recall, lower it for speed.
+    /// Set it between searches, not while other threads are searching.
     public var ef: Int
     public let count: Int
     public let dimension: Int
@@ -59,10 +60,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         self.maxM = parameters.m
         self.maxM0 = 2 * parameters.m
         self.levels = levels
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
-        vectors = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
+        vectors = allocateTable(byteCount: max(1, count * stride) * 4).bindMemory(to: Float.self, capacity: max(1, count * stride))
         vectors.initialize(repeating: 0, count: max(1, count * stride))
-        links0 = .allocate(capacity: max(1, count * (maxM0 + 1)))
+        links0 = allocateTable(byteCount: max(1, count * (maxM0 + 1)) * 4).bindMemory(to: UInt32.self, capacity: max(1, count * (maxM0 + 1)))
         links0.initialize(repeating: 0, count: max(1, count * (maxM0 + 1)))
         var offsets = [Int](repeating: -1, count: count)
         var total = 0
@@ -72,15 +72,15 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         }
         upperOffsets = offsets
         upperLinkCount = total
-        upperLinks = .allocate(capacity: max(1, total))
+        upperLinks = allocateTable(byteCount: max(1, total) * 4).bindMemory(to: UInt32.self, capacity: max(1, total))
         upperLinks.initialize(repeating: 0, count: max(1, total))
         contexts = HNSWContextPool(nodes: count, stride: stride)
     }
 
     deinit {
         UnsafeMutableRawPointer(vectors).deallocate()
-        links0.deallocate()
-        upperLinks.deallocate()
+        UnsafeMutableRawPointer(links0).deallocate()
+        UnsafeMutableRawPointer(upperLinks).deallocate()
     }
 
     // MARK: graph access
@@ -156,6 +156,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             // cannot issue). The second computes distances from cache.
             var fresh = 0
             var touched: UInt32 = 0
+            // The best remaining candidate is usually the next one expanded: start
+            // fetching its link list now, so that miss overlaps this node's work.
+            if !candidates.isEmpty { touched = links(Int(candidates.topID), layer)[0] }
             for i in 0..<n {
                 let e = Int(l[1 + i])
                 if visited[e] == stamp { continue }
@@ -223,6 +226,11 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     }
 
     // MARK: persistence
+
+    public func itemVector(_ item: Int) -> [Float] {
+        precondition(item >= 0 && item < count, "item \(item) out of range 0..<\(count)")
+        return Array(UnsafeBufferPointer(start: vector(item), count: dimension))
+    }
 
     public func save(to path: String) throws {
         var w = BinaryWriter()

@@ -84,7 +84,7 @@ final class HNSWSearchContext {
 
     init(nodes: Int, stride: Int) {
         self.nodes = nodes
-        visited = .allocate(capacity: max(1, nodes))
+        visited = allocateTable(byteCount: max(1, nodes) * 4).bindMemory(to: UInt32.self, capacity: max(1, nodes))
         visited.initialize(repeating: 0, count: max(1, nodes))
         candidates = PairHeap(capacity: 256)
         results = PairHeap(capacity: 256)
@@ -95,7 +95,7 @@ final class HNSWSearchContext {
     }
 
     deinit {
-        visited.deallocate()
+        UnsafeMutableRawPointer(visited).deallocate()
         candidates.free(); results.free()
         UnsafeMutableRawPointer(query).deallocate()
         pending.deallocate()

@@ -63,7 +63,7 @@ public final class AtomicFileWriter {
 }
 
 /// Little-endian binary encoder for index payloads.
-public struct BinaryWriter {
+struct BinaryWriter {
     public private(set) var bytes: [UInt8] = []
     public init() {}
 
@@ -92,7 +92,7 @@ public struct BinaryWriter {
 
 /// The matching decoder: every read checks the remaining length and fails with
 /// a `corruptFile` error instead of trapping.
-public struct BinaryReader {
+struct BinaryReader {
     let bytes: [UInt8]
     let path: String
     private(set) var position: Int

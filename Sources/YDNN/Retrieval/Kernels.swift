@@ -52,7 +52,7 @@ struct TopKHeap {
 
     var isFull: Bool { scores.count >= k }
     /// A score must exceed this to have a chance of entering (ties resolved in `push`).
-    var threshold: Float { isFull ? scores[0] : -.infinity }
+    var threshold: Float { k == 0 ? .infinity : (isFull ? scores[0] : -.infinity) }
 
     /// `a` is worse than `b`: lower score, or equal score with higher index.
     @inline(__always)
@@ -124,4 +124,19 @@ public var retrievalDefaultThreads: Int { max(1, ProcessInfo.processInfo.activeP
 func horizontalMax(_ v: SIMD8<Float>) -> Float {
     let a = Swift.max(v[0], v[4]), b = Swift.max(v[1], v[5]), c = Swift.max(v[2], v[6]), d = Swift.max(v[3], v[7])
     return Swift.max(Swift.max(a, c), Swift.max(b, d))
+}
+
+/// Allocates `byteCount` bytes for a large, randomly accessed table (graph links,
+/// vectors, visited stamps). Above 4 MB the block is 2 MB-aligned and marked for
+/// transparent huge pages (the machine's THP mode is `madvise`): a graph search
+/// touches pages all over hundreds of megabytes, and with 4 KB pages nearly every
+/// access also missed the TLB. Free with `deallocate()`.
+func allocateTable(byteCount: Int) -> UnsafeMutableRawPointer {
+    let size = max(64, byteCount)
+    guard size >= 4 << 20 else { return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) }
+    let hugePage = 2 << 20
+    let rounded = (size + hugePage - 1) / hugePage * hugePage
+    let p = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: hugePage)
+    _ = madvise(p, rounded, MADV_HUGEPAGE)  // advisory: on failure we simply keep 4 KB pages
+    return p
 }

@@ -77,7 +77,7 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
         let n = vectors.count, dp = vectors.dimension, h = tables * bits
         var out = [UInt64](repeating: 0, count: n * tables)
         let block = 4096
-        var proj = [Float](repeating: 0, count: block * h)
+        var proj = [Float](repeating: 0, count: min(block, max(1, n)) * h)  // one query: one row, not a 4096-row block
         var r0 = 0
         while r0 < n {
             let rn = min(block, n - r0)
@@ -154,6 +154,8 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
                             progress: ((Int) -> Void)?) -> [[ScoredItem]] {
         parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, progress: progress)
     }
+
+    public func itemVector(_ item: Int) -> [Float] { items.row(item) }
 
     public func save(to path: String) throws {
         var w = BinaryWriter()

@@ -21,7 +21,7 @@ public enum Mining {
     ///   - seen: per user, items never to recommend (already clicked).
     public static func mine(index: VectorIndex, users: VectorSet, top n: Int, to path: String,
                             userKeys: [String]? = nil, itemKeys: [String]? = nil, seen: [[Int]]? = nil,
-                            threads: Int = retrievalDefaultThreads, block: Int = 4096,
+                            threads: Int = retrievalDefaultThreads, block: Int = 1024,
                             progress: ((Int, Int) -> Void)? = nil) throws -> MiningSummary {
         guard n > 0 else { throw RetrievalError.invalidArgument("mine: top must be positive") }
         guard users.dimension == index.dimension else {

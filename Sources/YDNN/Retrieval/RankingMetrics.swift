@@ -182,3 +182,43 @@ public struct PopularityRanker: Sendable {
         }
     }
 }
+
+/// The evaluation protocol in one call: the model's metrics beside the
+/// most-popular baseline's, for the same users, targets and seen-item rule.
+public struct LeaveLastOutReport: Sendable {
+    public let model: RankingEvaluation
+    public let popular: RankingEvaluation
+    /// "exact" or the index kind the model's ranks came from.
+    public let rankedBy: String
+}
+
+extension RankingEvaluation {
+    /// Leave-last-out evaluation. Each user `u` has one held-out `targets[u]`; with
+    /// `excludeSeen`, the items of `seen[u]` (the user's training clicks) are removed
+    /// from the candidates of both the model and the baseline. Without `index`
+    /// every item is scored exactly (MRR over the full ranking); with an index the
+    /// ranks come from its top-K lists, K = the largest cutoff (MRR truncated there).
+    public static func leaveLastOut(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]],
+                                    itemCounts: [Int], metrics: [RankingMetric], excludeSeen: Bool,
+                                    index: VectorIndex? = nil,
+                                    threads: Int = retrievalDefaultThreads) -> LeaveLastOutReport {
+        precondition(itemCounts.count == items.count, "one training count per item")
+        let exclusion: [[Int]]? = excludeSeen ? seen : nil
+        let modelRanks: [Int?]
+        if let index {
+            let cutoff = metrics.map { m -> Int in
+                switch m { case .hitRate(let k), .ndcg(let k): return k; case .mrr: return 100 }
+            }.max() ?? 10
+            let lists = index.searchBatch(users, k: cutoff, excluding: exclusion, threads: threads, progress: nil)
+            modelRanks = TargetRanking.ranks(rankedLists: lists.map { $0.map(\.item) }, targets: targets)
+        } else {
+            modelRanks = TargetRanking.ranks(users: users, items: items, targets: targets, seen: exclusion, threads: threads)
+                .map { Optional($0) }
+        }
+        let pop = PopularityRanker(itemCounts: itemCounts).ranks(targets: targets, seen: exclusion)
+        return LeaveLastOutReport(
+            model: RankingEvaluation(ranks: modelRanks, metrics: metrics, excludedSeen: excludeSeen),
+            popular: RankingEvaluation(ranks: pop.map { Optional($0) }, metrics: metrics, excludedSeen: excludeSeen),
+            rankedBy: index?.kind ?? "exact")
+    }
+}

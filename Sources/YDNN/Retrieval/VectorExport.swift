@@ -79,8 +79,10 @@ public enum VectorExport {
     }
 
     /// Reads a file written by `write` (or by numpy / Faiss tools in the same
-    /// layouts). TSV lines whose first field is not a number are taken as keyed.
-    public static func read(path: String, format: VectorFileFormat) throws -> (vectors: VectorSet, keys: [String]?) {
+    /// layouts). For TSV, `keyed` says whether the first field is a key; nil guesses
+    /// from the first line (a key that looks like a number, e.g. a numeric user id,
+    /// defeats the guess, so pass `keyed` when you know).
+    public static func read(path: String, format: VectorFileFormat, keyed: Bool? = nil) throws -> (vectors: VectorSet, keys: [String]?) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RetrievalError.io(path: path, reason: "cannot read file")
         }
@@ -125,7 +127,7 @@ public enum VectorExport {
             return (try VectorSet(count: n, dimension: d, values: values), nil)
         case .tsv:
             var rows: [[Float]] = [], keys: [String] = []
-            var keyed: Bool?
+            var keyed = keyed
             for (ln, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
                 var fields = line.split(separator: "\t", omittingEmptySubsequences: false)
                 if keyed == nil { keyed = Float(fields[0]) == nil }

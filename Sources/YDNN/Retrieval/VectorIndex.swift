@@ -29,12 +29,22 @@ public protocol VectorIndex: AnyObject {
     func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
                      progress: ((Int) -> Void)?) -> [[ScoredItem]]
 
+    /// The stored vector of `item` (normalised if the metric is cosine).
+    func itemVector(_ item: Int) -> [Float]
+
     /// Versioned binary file with a checksum, written atomically.
     func save(to path: String) throws
 }
 
 extension VectorIndex {
     public func search(_ query: [Float], k: Int) -> [ScoredItem] { search(query, k: k, excluding: []) }
+
+    /// `similar ITEM top=K`: the items nearest to `item`'s own vector, without
+    /// `item` itself (and without `excluding`).
+    public func similar(to item: Int, k: Int, excluding: Set<Int> = []) -> [ScoredItem] {
+        precondition(item >= 0 && item < count, "item \(item) out of range 0..<\(count)")
+        return search(itemVector(item), k: k, excluding: excluding.union([item]))
+    }
 
     /// The generic batch: parallel single-query searches in chunks. The exact index
     /// replaces it with blocked matrix products.
@@ -106,6 +116,16 @@ public enum IndexEvaluation {
         let seconds = max(1e-9, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         return IndexQuality(k: k, queries: queries.count, recall: recall(found: found, truth: truth, k: k),
                             queriesPerSecond: Double(queries.count) / seconds)
+    }
+
+    /// What `index ... report=on` prints: recall@k against exact search over the
+    /// same items (with the index's metric) and single-thread q/s, on at most
+    /// `sample` of the queries (the first ones, so the report is reproducible).
+    public static func report(_ index: VectorIndex, items: VectorSet, queries: VectorSet, k: Int = 10,
+                              sample: Int = 1_000) -> IndexQuality {
+        let q = queries.count > sample ? queries.rows(Array(0..<sample)) : queries
+        let truth = groundTruth(items: items, queries: q, k: k, metric: index.metric)
+        return evaluate(index, queries: q, truth: truth, k: k)
     }
 
     /// Mean of |found_i ∩ truth_i[..<k]| / k.
