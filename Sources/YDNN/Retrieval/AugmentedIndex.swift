@@ -31,5 +31,8 @@ public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable 
                           k: k, excluding: excluding, threads: threads, progress: progress)
     }
 
+    /// The original item vector (the augmented one without its last coordinate).
+    public func itemVector(_ item: Int) -> [Float] { Array(inner.itemVector(item).dropLast()) }
+
     public func save(to path: String) throws { try inner.save(to: path) }
 }
