@@ -1,5 +1,6 @@
 import XCTest
 @testable import YDNNScript
+import YDNN
 
 /// Opens a notebook report in a real headless browser (Debian's `chromium`,
 /// installed by scripts/setup.sh) and checks from the screenshot's pixels that the
@@ -59,7 +60,7 @@ final class ReportBrowserTests: XCTestCase {
     /// Runs chromium headless on a file and returns the decoded screenshot.
     func screenshot(_ browser: String, html: String, dir: URL, name: String) throws -> DecodedPNG {
         let page = dir.appendingPathComponent("\(name).html"), png = dir.appendingPathComponent("\(name).png")
-        try AtomicFile.write(html, to: page.path)
+        try AtomicFileWriter.write(html, to: page.path)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",

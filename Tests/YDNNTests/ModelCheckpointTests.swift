@@ -122,7 +122,10 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Model.load(from: "/nonexistent/model.bin")) { e in
             XCTAssert("\(e)".contains("cannot read"), "\(e)")
         }
-        XCTAssertThrowsError(try model.save(to: "/nonexistent-dir/model.bin")) { e in
+        // Missing folders are created, so the unwritable path goes through a regular file.
+        let file = tempPath("not-a-folder")
+        FileManager.default.createFile(atPath: file, contents: Data())
+        XCTAssertThrowsError(try model.save(to: file + "/model.bin")) { e in
             XCTAssert("\(e)".contains("cannot write"), "\(e)")
         }
         let path = tempPath("truncated.ydnnm")

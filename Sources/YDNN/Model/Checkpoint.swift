@@ -126,24 +126,11 @@ public enum Checkpoint {
         return (model, extras)
     }
 
-    /// Writes atomically: a temporary file in the same directory, then rename.
+    /// Writes atomically (a temporary file beside it, then rename).
     public static func save(_ model: Model, to path: String, extras: [String: [UInt8]] = [:]) throws {
         let bytes = try encode(model, extras: extras)
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try Data(bytes).write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: tmp)
-                throw ModelError.checkpoint("cannot write \(path): \(reason)")
-            }
-        } catch let e as ModelError {
-            throw e
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw ModelError.checkpoint("cannot write \(path): \(error.localizedDescription)")
+        do { try AtomicFileWriter.write(bytes, to: path) } catch {
+            throw ModelError.checkpoint("cannot write \(path): \(error)")
         }
     }
 

@@ -198,12 +198,14 @@ extension RankingEvaluation {
     /// from the candidates of both the model and the baseline. Without `index`
     /// every item is scored exactly (MRR over the full ranking); with an index the
     /// ranks come from its top-K lists, K = the largest cutoff (MRR truncated there).
+    /// `never` items are no candidate for anyone (the pad / `<unk>` item).
     public static func leaveLastOut(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]],
                                     itemCounts: [Int], metrics: [RankingMetric], excludeSeen: Bool,
-                                    index: VectorIndex? = nil,
+                                    never: [Int] = [], index: VectorIndex? = nil,
                                     threads: Int = retrievalDefaultThreads) -> LeaveLastOutReport {
         precondition(itemCounts.count == items.count, "one training count per item")
-        let exclusion: [[Int]]? = excludeSeen ? seen : nil
+        let exclusion: [[Int]]? = excludeSeen ? seen.map { never + $0 }
+            : (never.isEmpty ? nil : [[Int]](repeating: never, count: targets.count))
         let modelRanks: [Int?]
         if let index {
             let cutoff = metrics.map { m -> Int in

@@ -50,8 +50,6 @@ let saveCommand = CommandSpec(
             var extras: [String: [UInt8]] = [:]
             for (name, keys) in vocabularyKeys(try ws.data.vocabularies()) { extras["vocab." + name] = Checkpoint.encode(strings: keys) }
             let path = inv.string("path")!
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
             try Checkpoint.save(model, to: path, extras: extras)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             inv.console.print("saved model to \(path) (\(model.parameterCount) parameters, \(size) bytes)")

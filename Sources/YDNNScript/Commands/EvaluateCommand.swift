@@ -28,34 +28,25 @@ private func evaluate(_ inv: Invocation) throws -> Value {
     let excludeSeen = inv.bool("exclude_seen")
     let test = samples.test
     guard test.count > 0 else { throw inv.failure("there are no test users", help: "use split holdout=last") }
-    let targets = test.labels.map(Int.init)
-    // The pad / <unk> item 0 is never a candidate; with exclude_seen neither are the user's clicks.
-    let seen: [[Int]] = test.users.map { u in
-        excludeSeen ? [0] + samples.seenItems[Int(u)].map(Int.init) : [0]
-    }
     let users = try userVectorSet(model, test)
     let items = try itemVectorSet(model)
-
-    let ranks: [Int?]
+    var index: VectorIndex?
     if inv.string("via") == "index" {
-        guard let (index, version) = interp.workspace.index else {
+        guard let (built, version) = interp.workspace.index else {
             throw inv.failure("there is no index", at: "via", help: "build one first: index hnsw")
         }
         guard version == interp.workspace.modelVersion else {
             throw inv.failure("the index was built before the model last changed", at: "via", help: "run 'index' again")
         }
-        let k = metrics.map { m -> Int in
-            switch m { case .hitRate(let k), .ndcg(let k): return k; case .mrr: return 100 }
-        }.max() ?? 10
-        let lists = index.searchBatch(users, k: k, excluding: seen, threads: interp.threads, progress: nil)
-        ranks = TargetRanking.ranks(rankedLists: lists.map { $0.map(\.item) }, targets: targets)
-    } else {
-        ranks = TargetRanking.ranks(users: users, items: items, targets: targets, seen: seen, threads: interp.threads).map { Optional($0) }
+        index = built
     }
-    let modelEval = RankingEvaluation(ranks: ranks, metrics: metrics, excludedSeen: excludeSeen)
-    let popular = PopularityRanker(itemCounts: samples.itemCounts)
-    let baseEval = RankingEvaluation(ranks: popular.ranks(targets: targets, seen: seen).map { Optional($0) },
-                                     metrics: metrics, excludedSeen: excludeSeen)
+    // The pad / <unk> item 0 is never a candidate; with exclude_seen neither are the user's clicks.
+    let report = RankingEvaluation.leaveLastOut(
+        users: users, items: items, targets: test.labels.map(Int.init),
+        seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
+        itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: excludeSeen, never: [0],
+        index: index, threads: interp.threads)
+    let (modelEval, baseEval) = (report.model, report.popular)
     let record = EvaluationRecord(metrics: metrics, model: modelEval, baseline: baseEval)
     interp.workspace.lastEvaluation = record
     if let e = interp.workspace.activeExperiment { e.runs[e.runs.count - 1].append(record) }

@@ -174,7 +174,7 @@ private func plot(_ inv: Invocation) throws -> Value {
     }
     inv.console.chart(svg, title: "plot \(what)")
     if let out = inv.string("out") {
-        try AtomicFile.write(Charts.svgDocument(svg), to: out)
+        try AtomicFileWriter.write(Charts.svgDocument(svg), to: out)
         inv.console.print("wrote \(out)")
     }
     return .none

@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// A notebook-style transcript of a run (`ydnn run FILE --report out.html`):
 /// each statement with what it printed, its tables and charts, then rendered as
@@ -291,7 +292,7 @@ public struct Notebook {
     public func write(to path: String) throws -> [String] {
         switch Self.format(forPath: path) {
         case .html:
-            try AtomicFile.write(renderHTML(), to: path)
+            try AtomicFileWriter.write(renderHTML(), to: path)
             return [path]
         case .markdown:
             let url = URL(fileURLWithPath: path)
@@ -300,10 +301,10 @@ public struct Notebook {
             var written: [String] = []
             for c in charts {
                 let p = url.deletingLastPathComponent().appendingPathComponent(c.path).path
-                try AtomicFile.write(c.svg, to: p)
+                try AtomicFileWriter.write(c.svg, to: p)
                 written.append(p)
             }
-            try AtomicFile.write(md, to: path)
+            try AtomicFileWriter.write(md, to: path)
             return written + [path]
         }
     }

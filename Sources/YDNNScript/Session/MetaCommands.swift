@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// The REPL's `:` commands that concern the session (the line editor handles
 /// `:history` and `:quit` itself).
@@ -43,7 +44,7 @@ public struct MetaCommands {
             }
             text += interpreter.transcript.joined(separator: "\n") + "\n"
             do {
-                try AtomicFile.write(text, to: path)
+                try AtomicFileWriter.write(text, to: path)
                 console.print("saved \(interpreter.transcript.count) statement\(interpreter.transcript.count == 1 ? "" : "s") to \(path)")
             } catch {
                 console.error("error: cannot write \(path): \(error.localizedDescription)")
