@@ -58,14 +58,14 @@ final class ReportBrowserTests: XCTestCase {
     }
 
     /// Runs chromium headless on a file and returns the decoded screenshot.
-    func screenshot(_ browser: String, html: String, dir: URL, name: String) throws -> DecodedPNG {
+    func screenshot(_ browser: String, html: String, dir: URL, name: String, height: Int = 1600) throws -> DecodedPNG {
         let page = dir.appendingPathComponent("\(name).html"), png = dir.appendingPathComponent("\(name).png")
         try AtomicFileWriter.write(html, to: page.path)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                        "--force-device-scale-factor=1", "--user-data-dir=\(dir.appendingPathComponent("profile-\(name)").path)",
-                       "--screenshot=\(png.path)", "--window-size=1200,1600", page.absoluteString]
+                       "--screenshot=\(png.path)", "--window-size=1200,\(height)", page.absoluteString]
         let log = dir.appendingPathComponent("\(name).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -116,5 +116,44 @@ final class ReportBrowserTests: XCTestCase {
 
     func testPNGDecoderRejectsGarbage() {
         XCTAssertThrowsError(try DecodedPNG(data: Data("not a png".utf8)))
+    }
+}
+
+/// The report of a real `ydnn run --report`, opened in chromium: the loss curve
+/// and the compare chart must show as pixels, not only exist as markup.
+extension ReportBrowserTests {
+    func testRunReportRendersItsCharts() throws {
+        guard let bin = ProcessInfo.processInfo.environment["YDNN_BIN"], !bin.isEmpty else {
+            throw XCTSkip("YDNN_BIN is not set (the CI sets it to the release ydnn)")
+        }
+        guard let browser = chromium() else { throw XCTSkip("no chromium binary (apt-get install chromium)") }
+        let dir = try ReportSupport.tempDir(self)
+        let recipe = dir.appendingPathComponent("exp.ydnn")
+        try """
+        seed 5
+        generate users=300 items=200 categories=5
+        vocab min_count=2
+        window 5
+        embed user_id 8
+        lstm items 16
+        dense 16 relu
+        nce
+        experiment "base" repeat=2 { train epochs=2; evaluate hr@50 }
+        experiment "wide" repeat=2 { dense 32 relu; train epochs=2; evaluate hr@50 }
+        compare
+        """.write(to: recipe, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["run", recipe.path, "--no-log", "--report", dir.appendingPathComponent("out.html").path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run(); p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let html = try String(contentsOf: dir.appendingPathComponent("out.html"), encoding: .utf8)
+        // Tall enough for the whole page: four loss charts come before the compare chart.
+        let shot = try screenshot(browser, html: html, dir: dir, name: "binary-report", height: 9000)
+        // Loss curves and the experiments' bars are drawn in the palette's first colour,
+        // the baseline's bar in grey: both must be on screen.
+        XCTAssertGreaterThan(shot.count(ReportBrowserTests.blue), 1500, "too few chart pixels")
+        XCTAssertGreaterThanOrEqual(shot.rowsWithRun(ReportBrowserTests.grey, minLength: 100).count, 10, "no baseline bar")
     }
 }
