@@ -93,20 +93,7 @@ public struct Notebook {
 
     /// Escapes text for HTML content and attributes: `<script>` in a recipe's
     /// output must stay text.
-    public static func htmlEscape(_ s: String) -> String {
-        var out = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    public static func htmlEscape(_ s: String) -> String { Charts.xmlEscape(s) }
 
     static let css = """
         body { margin: 0; background: #fafafa; color: #222; font: 15px/1.45 "DejaVu Sans", Helvetica, Arial, sans-serif; }
