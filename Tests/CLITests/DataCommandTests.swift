@@ -116,6 +116,13 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertEqual(metrics(b.out).count, 4)
         XCTAssertEqual(metrics(b.out)[2], metrics(b.out)[3])
 
+        // Data with other vocabularies than the model was trained on.
+        try (base.replacingOccurrences(of: "min_count=2", with: "min_count=4") + "\nload model \"m.model\"\n")
+            .write(to: dir.appendingPathComponent("c.ydnn"), atomically: true, encoding: .utf8)
+        let mismatched = try Ydnn.run(["run", "c.ydnn"], in: dir)
+        XCTAssertEqual(mismatched.status, 1)
+        XCTAssertTrue(mismatched.err.contains("vocabulary has"), mismatched.err)
+
         // Flip one byte in the middle: the checksum catches it.
         let path = dir.appendingPathComponent("m.model")
         var bytes = try Data(contentsOf: path)
