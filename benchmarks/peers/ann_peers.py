@@ -54,7 +54,7 @@ def main():
     ap.add_argument("--dim", type=int, default=32)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--efc", type=int, default=200)
-    ap.add_argument("--ef", type=int, nargs="+", default=[100, 200])
+    ap.add_argument("--ef", type=int, nargs="+", default=[10, 50, 100, 200, 400])
     ap.add_argument("--build-threads", type=int, default=2)
     ap.add_argument("--skip-hnsw", action="store_true")
     a = ap.parse_args()
@@ -91,8 +91,9 @@ def main():
                          "build_s": build, "qps": a.queries / dt, "recall@10": recall(labels, truth)})
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
+    from importlib.metadata import version
     print(json.dumps({"tool": "ann_peers", "numpy": np.__version__,
-                      "hnswlib": __import__("hnswlib").__version__ if not a.skip_hnsw else None,
+                      "hnswlib": None if a.skip_hnsw else version("hnswlib"),
                       "rows": rows, "settings": vars(a)}))
 
 
