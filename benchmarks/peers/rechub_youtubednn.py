@@ -50,7 +50,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.001)
-    ap.add_argument("--negatives", type=int, default=20)
+    ap.add_argument("--negatives", type=int, default=100)
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--history", type=int, default=50)
     ap.add_argument("--min-count", type=int, default=20)
