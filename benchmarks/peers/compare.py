@@ -33,8 +33,15 @@ def env():
     return e
 
 
+# The 1-minute load average before each run: on a shared 2-core machine a
+# second busy process halves what a 2-thread run gets (and hurts PyTorch's
+# OpenMP barriers more than it hurts ydnn), so the table says how quiet it was.
+LOADS = []
+
+
 def run(cmd, log):
     print(f"$ {' '.join(cmd)}", flush=True)
+    LOADS.append({"run": os.path.basename(log)[:-4], "load1_before": os.getloadavg()[0]})
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=ROOT, env=env(), capture_output=True, text=True)
     with open(log, "w") as f:
@@ -213,6 +220,7 @@ def main():
     for p in res["pairs"]:
         p["ratio"] = p["ydnn_speed"] / p["peer_speed"]
     res["seconds"] = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
+    res["load"] = LOADS
     md = markdown(res)
     print("\n" + md)
     with open(os.path.join(a.out, "latest.json"), "w") as f:
@@ -243,7 +251,9 @@ def markdown(res):
     out += ["", "Ratios are speed ratios (above 1: ydnn faster; for the build, peer time / ydnn time).", "",
             "Settings:", ""]
     out += [f"- **{k}**: {v}" for k, v in res["settings"].items()]
-    out += ["", f"Total wall time {res['seconds']:.0f} s. Logs of every run: benchmarks/work/*.log.", ""]
+    out += ["", "1-minute load average before each run (2 cores; above ~0.5 something else was running): "
+            + ", ".join(f"{x['run']} {x['load1_before']:.2f}" for x in res["load"]) + ".",
+            "", f"Total wall time {res['seconds']:.0f} s. Logs of every run: benchmarks/work/*.log.", ""]
     return "\n".join(out)
 
 

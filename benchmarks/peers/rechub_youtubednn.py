@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--workers", type=int, default=0,
                     help="DataLoader workers (torch-rechub's default of 8 would oversubscribe 2 cores)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-batchnorm", action="store_true",
+                    help="ablation only: replace the MLP's BatchNorm layers by identities (ydnn has none)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -85,6 +87,11 @@ def main():
     model = YoutubeDNN(user_features, item_features, neg_item_feature,
                        user_params={"dims": [128, 64], "dropout": 0.0, "activation": "relu"},
                        temperature=a.temperature)
+    if a.no_batchnorm:
+        layers = model.user_mlp.mlp
+        for i, layer in enumerate(layers):
+            if isinstance(layer, torch.nn.BatchNorm1d):
+                layers[i] = torch.nn.Identity()
     trainer = MatchTrainer(model, mode=2, optimizer_params={"lr": a.lr, "weight_decay": 0.0},
                            n_epoch=a.epochs, device="cpu", model_path="/tmp")
 
