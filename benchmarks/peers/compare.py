@@ -39,7 +39,17 @@ def env():
 LOADS = []
 
 
-def run(cmd, log):
+def run(cmd, log, reuse=False):
+    """Runs cmd from the repository root and keeps its output in log; with
+    reuse, reads the output a previous run left in log instead (the table
+    says so)."""
+    if reuse:
+        with open(log) as f:
+            out = f.read().split("\n--- stderr ---\n")[0]
+        when = datetime.datetime.fromtimestamp(os.path.getmtime(log), datetime.timezone.utc)
+        LOADS.append({"run": os.path.basename(log)[:-4], "reused_from": when.strftime("%Y-%m-%d %H:%M UTC")})
+        print(f"  reused {os.path.relpath(log, ROOT)} ({when:%H:%M} UTC)", flush=True)
+        return out
     print(f"$ {' '.join(cmd)}", flush=True)
     LOADS.append({"run": os.path.basename(log)[:-4], "load1_before": os.getloadavg()[0]})
     t = time.perf_counter()
@@ -50,6 +60,24 @@ def run(cmd, log):
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
     print(f"  done in {time.perf_counter() - t:.0f}s (log: {os.path.relpath(log, ROOT)})", flush=True)
     return p.stdout
+
+
+def alternate(repeat, ydnn_run, peer_run):
+    """Runs ydnn and its peer `repeat` times, alternating, so a change in the
+    machine's load falls on both; keeps the median samples/s of each side and
+    the metrics of its first run (both sides are seeded)."""
+    ys, ps = [], []
+    for i in range(repeat):
+        ys.append(ydnn_run(i + 1))
+        ps.append(peer_run(i + 1))
+
+    def pick(runs):
+        rates = sorted(r["samples_per_s"] for r in runs)
+        first = dict(runs[0])
+        first["runs_samples_per_s"] = [r["samples_per_s"] for r in runs]
+        first["samples_per_s"] = rates[len(rates) // 2] if len(rates) % 2 else sum(rates[len(rates) // 2 - 1:len(rates) // 2 + 1]) / 2
+        return first
+    return pick(ys), pick(ps)
 
 
 def last_json(out):
@@ -117,6 +145,9 @@ def main():
     ap.add_argument("--n", type=int, default=1_000_000, help="vectors in the ANN comparison")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--only", nargs="+", default=["paddle", "meanpool", "ann"])
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each training comparison (median kept)")
+    ap.add_argument("--reuse-ann", action="store_true",
+                    help="take the ANN numbers from the logs of the last ANN run instead of rerunning it")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -133,15 +164,18 @@ def main():
                    "<unk> scored exactly, seen items not excluded, users whose target is <unk> skipped (both sides)")
 
     if "paddle" in a.only:
-        y = parse_ydnn_run(run([YDNN, "run", "benchmarks/recipes/paddle_ml100k.ydnn", "--set", f"data={a.data}",
-                                "--set", f"epochs={a.epochs}"], os.path.join(logs, "paddle_ydnn.log")))
-        p = last_json(run([py, os.path.join(HERE, "paddle_torch.py"), "--data", a.data, "--epochs", str(a.epochs),
-                           "--threads", str(THREADS)], os.path.join(logs, "paddle_torch.log")))
+        y, p = alternate(
+            a.repeat,
+            lambda i: parse_ydnn_run(run([YDNN, "run", "benchmarks/recipes/paddle_ml100k.ydnn", "--set", f"data={a.data}",
+                                          "--set", f"epochs={a.epochs}"], os.path.join(logs, f"paddle_ydnn_{i}.log"))),
+            lambda i: last_json(run([py, os.path.join(HERE, "paddle_torch.py"), "--data", a.data, "--epochs", str(a.epochs),
+                                     "--threads", str(THREADS)], os.path.join(logs, f"paddle_torch_{i}.log"))))
         res["paddle"] = {"ydnn": y, "pytorch": p}
         S["paddle"] = (f"window 5 (Paddle reader, pad first); user_id 64, province 8, city 16, phone 16; categories 8 "
                        f"and tags 64 avg-pooled; LSTM 64 over 64-d item embeddings, max over time; dense 256 relu, "
                        f"31 relu; NCE 5 negatives per sample from item training frequency; Adam lr 0.001, batch 128, "
-                       f"{a.epochs} epochs; samples/s over the training epochs only")
+                       f"{a.epochs} epochs; samples/s over the training epochs only; median of {a.repeat} runs each, "
+                       f"ydnn and PyTorch alternating")
         ok = y["samples_per_s"] >= 2 * p["samples_per_s"] and y["metrics"]["hr@50"] >= p["metrics"]["hr@50"]
         res["pairs"].append({"task": "Paddle recipe, training (ml-100k-paddle)", "ydnn": "ydnn", "peer": f"PyTorch {p['torch']}",
                              "unit": "samples/s", "ydnn_speed": y["samples_per_s"], "peer_speed": p["samples_per_s"],
@@ -150,17 +184,20 @@ def main():
                              "goal": ">= 2x samples/s at >= HR@50", "met": ok})
 
     if "meanpool" in a.only:
-        y = parse_ydnn_run(run([YDNN, "run", "benchmarks/recipes/meanpool_ml100k.ydnn", "--set", f"data={a.data}",
-                                "--set", f"epochs={a.epochs}"], os.path.join(logs, "meanpool_ydnn.log")))
         with open(os.path.join(ROOT, "benchmarks/recipes/meanpool_ml100k.ydnn")) as f:
             neg = int(re.search(r"^let negatives = (\d+)", f.read(), re.M).group(1))
-        r = last_json(run([py, os.path.join(HERE, "rechub_youtubednn.py"), "--data", a.data, "--epochs", str(a.epochs),
-                           "--negatives", str(neg), "--threads", str(THREADS)], os.path.join(logs, "meanpool_rechub.log")))
+        y, r = alternate(
+            a.repeat,
+            lambda i: parse_ydnn_run(run([YDNN, "run", "benchmarks/recipes/meanpool_ml100k.ydnn", "--set", f"data={a.data}",
+                                          "--set", f"epochs={a.epochs}"], os.path.join(logs, f"meanpool_ydnn_{i}.log"))),
+            lambda i: last_json(run([py, os.path.join(HERE, "rechub_youtubednn.py"), "--data", a.data, "--epochs",
+                                     str(a.epochs), "--negatives", str(neg), "--threads", str(THREADS)],
+                                    os.path.join(logs, f"meanpool_rechub_{i}.log"))))
         res["meanpool"] = {"ydnn": y, "torch_rechub": r}
         S["meanpool"] = (f"last 50 known clicks mean-pooled (64-d, no pad); user_id, province, city, phone 64 each; "
                          f"dense 128 relu, 64 relu; L2-normalised user and item vectors, temperature 0.05; "
                          f"{neg} negatives drawn from count^0.75, no log-Q correction; Adam lr 0.001 (no weight decay), "
-                         f"batch 128, {a.epochs} epochs. Differences that remain: ydnn shares the {neg} negatives "
+                         f"batch 128, {a.epochs} epochs; median samples/s of {a.repeat} runs each, alternating. Differences that remain: ydnn shares the {neg} negatives "
                          f"across the batch (sampled softmax), torch-rechub draws {neg} per sample once, when the "
                          f"samples are made; torch-rechub's MLP has BatchNorm after each Linear and its item vectors "
                          f"are the history embedding table, ydnn's output table is separate; torch-rechub's "
@@ -175,9 +212,9 @@ def main():
 
     if "ann" in a.only:
         yb = parse_bench_retrieval(run([BENCH, "retrieval", "--n", str(a.n), "--queries", str(a.queries),
-                                        "--threads", str(THREADS), "--skip-lsh"], os.path.join(logs, "ann_ydnn.log")))
+                                        "--threads", str(THREADS), "--skip-lsh"], os.path.join(logs, "ann_ydnn.log"), a.reuse_ann))
         pe = last_json(run([py, os.path.join(HERE, "ann_peers.py"), "--n", str(a.n), "--queries", str(a.queries),
-                            "--build-threads", str(THREADS)], os.path.join(logs, "ann_peers.log")))
+                            "--build-threads", str(THREADS)], os.path.join(logs, "ann_peers.log"), a.reuse_ann))
         res["ann"] = {"ydnn": yb, "peers": pe}
         S["ann"] = (f"{a.n} random unit vectors x 32 and {a.queries} random unit queries, top-10 by inner product; "
                     f"ydnn-bench draws its vectors with its own RNG (seed 0), ann_peers.py with numpy default_rng "
@@ -252,7 +289,8 @@ def markdown(res):
             "Settings:", ""]
     out += [f"- **{k}**: {v}" for k, v in res["settings"].items()]
     out += ["", "1-minute load average before each run (2 cores; above ~0.5 something else was running): "
-            + ", ".join(f"{x['run']} {x['load1_before']:.2f}" for x in res["load"]) + ".",
+            + ", ".join(f"{x['run']} {x['load1_before']:.2f}" if "load1_before" in x
+                        else f"{x['run']} (reused from the run of {x['reused_from']})" for x in res["load"]) + ".",
             "", f"Total wall time {res['seconds']:.0f} s. Logs of every run: benchmarks/work/*.log.", ""]
     return "\n".join(out)
 
