@@ -288,7 +288,8 @@ def markdown(res):
     out += ["", "Ratios are speed ratios (above 1: ydnn faster; for the build, peer time / ydnn time).", "",
             "Settings:", ""]
     out += [f"- **{k}**: {v}" for k, v in res["settings"].items()]
-    out += ["", "1-minute load average before each run (2 cores; above ~0.5 something else was running): "
+    out += ["", ("1-minute load average before each run (2 cores; it includes the tail of the previous 2-thread run of "
+             "this script, so values up to about 2 are this script itself; well above 2, other work competed): ")
             + ", ".join(f"{x['run']} {x['load1_before']:.2f}" if "load1_before" in x
                         else f"{x['run']} (reused from the run of {x['reused_from']})" for x in res["load"]) + ".",
             "", f"Total wall time {res['seconds']:.0f} s. Logs of every run: benchmarks/work/*.log.", ""]
