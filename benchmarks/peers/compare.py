@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--n", type=int, default=1_000_000, help="vectors in the ANN comparison")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--only", nargs="+", default=["paddle", "meanpool", "ann"])
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each training comparison (median kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each training comparison (median kept)")
     ap.add_argument("--reuse-ann", action="store_true",
                     help="take the ANN numbers from the logs of the last ANN run instead of rerunning it")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
@@ -179,6 +179,7 @@ def main():
         ok = y["samples_per_s"] >= 2 * p["samples_per_s"] and y["metrics"]["hr@50"] >= p["metrics"]["hr@50"]
         res["pairs"].append({"task": "Paddle recipe, training (ml-100k-paddle)", "ydnn": "ydnn", "peer": f"PyTorch {p['torch']}",
                              "unit": "samples/s", "ydnn_speed": y["samples_per_s"], "peer_speed": p["samples_per_s"],
+                             "ydnn_runs": y["runs_samples_per_s"], "peer_runs": p["runs_samples_per_s"],
                              "ydnn_metric": f"HR@10 {y['metrics']['hr@10']:.4f}, HR@50 {y['metrics']['hr@50']:.4f}",
                              "peer_metric": f"HR@10 {p['metrics']['hr@10']:.4f}, HR@50 {p['metrics']['hr@50']:.4f}",
                              "goal": ">= 2x samples/s at >= HR@50", "met": ok})
@@ -206,6 +207,7 @@ def main():
         res["pairs"].append({"task": "mean-pool recipe, training (ml-100k-paddle)", "ydnn": "ydnn",
                              "peer": f"torch-rechub {r['torch_rechub']} YoutubeDNN", "unit": "samples/s",
                              "ydnn_speed": y["samples_per_s"], "peer_speed": r["samples_per_s"],
+                             "ydnn_runs": y["runs_samples_per_s"], "peer_runs": r["runs_samples_per_s"],
                              "ydnn_metric": f"HR@10 {y['metrics']['hr@10']:.4f}, HR@50 {y['metrics']['hr@50']:.4f}",
                              "peer_metric": f"HR@10 {r['metrics']['hr@10']:.4f}, HR@50 {r['metrics']['hr@50']:.4f}",
                              "goal": ">= 2x samples/s at >= HR@50", "met": ok})
@@ -281,11 +283,16 @@ def markdown(res):
         met = "-" if p["met"] is None else ("yes" if p["met"] else "**no**")
         if p["unit"] == "1/build s":
             sp = ("build s", f"{1 / p['ydnn_speed']:.1f}", f"{1 / p['peer_speed']:.1f}")
+        elif "ydnn_runs" in p:
+            # The median, and the slowest and fastest run in brackets.
+            sp = (p["unit"], f"{fmt(p['ydnn_speed'])} ({fmt(min(p['ydnn_runs']))}–{fmt(max(p['ydnn_runs']))})",
+                  f"{fmt(p['peer_speed'])} ({fmt(min(p['peer_runs']))}–{fmt(max(p['peer_runs']))})")
         else:
             sp = (p["unit"], fmt(p["ydnn_speed"]), fmt(p["peer_speed"]))
         out.append(f"| {p['task']} | {p['ydnn']} | {p['peer']} | {sp[0]} | {sp[1]} | {sp[2]} | {p['ratio']:.2f}x | "
                    f"{p['ydnn_metric']} | {p['peer_metric']} | {p['goal']} | {met} |")
-    out += ["", "Ratios are speed ratios (above 1: ydnn faster; for the build, peer time / ydnn time).", "",
+    out += ["", "Ratios are speed ratios (above 1: ydnn faster; for the build, peer time / ydnn time). Training "
+            "speeds are the median of the runs, with the slowest and fastest in brackets; the ratio is of the medians.", "",
             "Settings:", ""]
     out += [f"- **{k}**: {v}" for k, v in res["settings"].items()]
     out += ["", ("1-minute load average before each run (2 cores; it includes the tail of the previous 2-thread run of "
