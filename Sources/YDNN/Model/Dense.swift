@@ -63,7 +63,15 @@ public final class Dense {
                 dy.withUnsafeMutableBufferPointer { d in for i in 0..<d.count where yp[i] <= 0 { d[i] = 0 } }
             }
         }
-        let n = outputs
+        flops += 4 * Double(rows * inputs * outputs)
+        return Dense.affineBackward(x: x, dy: dy, rows: rows, inputs: inputs, outputs: outputs,
+                                    weight: weight, dWeight: dWeight, dBias: dBias)
+    }
+
+    /// The backward of y = x·W + b for a batch: db += Σ dy, dW += xᵀ·dy; returns
+    /// dx = dy·Wᵀ. Shared by dense layers and the LSTM's input projection.
+    static func affineBackward(x: [Float], dy: [Float], rows: Int, inputs: Int, outputs n: Int,
+                               weight: Parameter, dWeight: Gradient, dBias: Gradient) -> [Float] {
         var dx = [Float].zeros(rows * inputs)
         dy.withUnsafeBufferPointer { dyp in
             dBias.dense.withUnsafeMutableBufferPointer { db in
@@ -80,7 +88,6 @@ public final class Dense {
                 }
             }
         }
-        flops += 4 * Double(rows * inputs * n)
         return dx
     }
 }

@@ -224,22 +224,7 @@ public final class LSTMEncoder: FeatureEncoder {
             }
         }
         // Input side: db += Σ dz, dWx += Xᵀ dz, dX = dz · Wxᵀ scattered into the table.
-        var dx = [Float].zeros(n * e)
-        dz.withUnsafeBufferPointer { dzp in
-            dBias.dense.withUnsafeMutableBufferPointer { db in
-                for r in 0..<n { for j in 0..<g4 { db[j] += dzp[r * g4 + j] } }
-            }
-            x.withUnsafeBufferPointer { xp in
-                dWx.dense.withUnsafeMutableBufferPointer { dw in
-                    BLAS.gemm(transA: true, m: e, n: g4, k: n, xp.baseAddress!, dzp.baseAddress!, beta: 1, dw.baseAddress!)
-                }
-            }
-            wx.value.withUnsafeBufferPointer { wp in
-                dx.withUnsafeMutableBufferPointer { dxp in
-                    BLAS.gemm(transB: true, m: n, n: e, k: g4, dzp.baseAddress!, wp.baseAddress!, dxp.baseAddress!)
-                }
-            }
-        }
+        let dx = Dense.affineBackward(x: x, dy: dz, rows: n, inputs: e, outputs: g4, weight: wx, dWeight: dWx, dBias: dBias)
         flops += 4 * Double(n * e * g4)
         dx.withUnsafeBufferPointer { dxp in
             for (r, id) in tokenOf.enumerated() { dTable.addRow(Int(id), dxp.baseAddress! + r * e) }
