@@ -183,7 +183,7 @@ let dataCommands: [CommandSpec] = [
                            total > 0 ? String(format: "%.1f%%", 100 * Double(covered) / Double(total)) : "-"])
             }
             inv.console.print("vocabulary (min_count=\(vocab.minCount), <unk> not counted):")
-            inv.console.print(table.render(indent: "  "))
+            inv.console.table(table, indent: "  ")
             let samples = try ws.samples(seed: inv.interpreter.seed)
             inv.console.print("samples     \(samples.report)")
             return .record([("users", .integer(stats.users)), ("items", .integer(stats.items)),

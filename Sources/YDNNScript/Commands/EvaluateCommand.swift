@@ -61,7 +61,7 @@ private func evaluate(_ inv: Invocation) throws -> Value {
         table.add([m.description, interp.formatMetric(modelEval.means[i]), interp.formatMetric(baseEval.means[i])])
         fields.append((m.description, .float(modelEval.means[i])))
     }
-    inv.console.print(table.render())
+    inv.console.table(table)
     fields.append(("users", .integer(test.count)))
     fields.append(("baseline", .record(metrics.enumerated().map { ($1.description, .float(baseEval.means[$0])) })))
     return .record(fields)

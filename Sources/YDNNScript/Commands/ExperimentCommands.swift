@@ -69,7 +69,7 @@ private func runExperiment(_ inv: Invocation) throws -> Value {
                        s.ciLow.map { "\(interp.formatMetric($0)) .. \(interp.formatMetric(s.ciHigh!))" } ?? "-", String(s.n)])
         }
         inv.console.print("experiment \(name): \(repeats) runs")
-        inv.console.print(table.render())
+        inv.console.table(table)
     }
     return .none
 }
@@ -122,7 +122,7 @@ private func compare(_ inv: Invocation) throws -> Value {
         rows.append(.record(fields))
     }
     inv.console.print("compare \(metric) against '\(base.name)': paired permutation test over test users (per-user values averaged over runs)")
-    inv.console.print(table.render())
+    inv.console.table(table)
     inv.console.print("* p < 0.05, ** p < 0.01; the 95% CI of a mean is over runs (needs repeat >= 2)")
     inv.console.chart(Charts.svgBarChart(bars, title: "\(metric) by experiment (95% CI over runs)", xLabel: metric.description,
                                          highlight: base.name), title: "compare \(metric)")

@@ -42,7 +42,7 @@ let languageCommands: [CommandSpec] = [
             for p in sessionSettings {
                 table.add([p.name, interp.setting(p.name).description, p.defaultValue?.description ?? "", p.doc])
             }
-            inv.console.print(table.render())
+            inv.console.table(table)
             return .none
         }),
     CommandSpec(

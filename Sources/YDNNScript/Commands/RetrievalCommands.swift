@@ -44,7 +44,7 @@ private func show(_ results: [ScoredItem], _ samples: SampleSet, _ inv: Invocati
                    String(format: "%.4f", s.score)])
         rows.append(.record([("item", .string(samples.items.key(id))), ("score", .float(Double(s.score)))]))
     }
-    inv.console.print(table.render())
+    inv.console.table(table)
     return .list(rows)
 }
 
@@ -224,7 +224,7 @@ private func buildIndex(_ inv: Invocation, _ make: (VectorSet, UInt64) throws ->
         let q = IndexEvaluation.evaluate(index, queries: users, truth: truth, k: k)
         var table = TextTable(["index", "recall@\(k)", "queries/s (1 thread)", "queries"])
         table.add([index.kind, String(format: "%.4f", q.recall), String(Int(q.queriesPerSecond)), String(q.queries)])
-        inv.console.print(table.render())
+        inv.console.table(table)
         return .record([("recall", .float(q.recall)), ("qps", .float(q.queriesPerSecond))])
     }
     return .none

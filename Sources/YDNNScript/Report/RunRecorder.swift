@@ -24,6 +24,11 @@ public final class RunRecorder {
                               out: { [unowned self] text in base.write(text); self.notebook.appendOutput(text) },
                               err: { [unowned self] text in base.error(text); self.notebook.appendOutput(text) })
         console.chartSink = { [unowned self] svg, title in self.notebook.appendChart(svg, title: title) }
+        // Tables reach the terminal as text and the report as tables (HTML there).
+        console.tableSink = { [unowned self] table, title, indent in
+            base.print(table.render(indent: indent))
+            self.notebook.appendTable(table, title: title)
+        }
         return console
     }
 
