@@ -15,7 +15,7 @@ struct Ydnn: ParsableCommand {
         standard input (ydnn < recipe.ydnn). 'ydnn help' lists the language's commands.
         """,
         version: ydnnVersion,
-        subcommands: [Run.self, Check.self]
+        subcommands: [Run.self, Check.self, NotebookCommand.self, KernelCommand.self]
     )
 
     mutating func run() throws {
@@ -29,13 +29,13 @@ struct Ydnn: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a recipe and print its results.")
 
-    @Argument(help: "The recipe (.ydnn file).")
+    @Argument(help: "The recipe (.ydnn file), or a notebook for the ydnn kernel (.ipynb: its code cells in order).")
     var file: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe's 'let NAME = ...' default.", valueName: "name=value"))
     var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("Also write a notebook-style report of the run (.html, or .md with SVG charts beside it).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write a notebook-style report of the run (.html, .ipynb, or .md with SVG charts beside it).", valueName: "file"))
     var report: String?
 
     @Flag(name: .customLong("no-log"), help: "Do not append the experiments' results to runs.jsonl beside the recipe.")
@@ -46,6 +46,9 @@ struct Run: ParsableCommand {
     }
 
     mutating func run() throws {
+        if file.lowercased().hasSuffix(".ipynb") {
+            return try runNotebook(path: file, assignments: assignments, report: report, noLog: noLog)
+        }
         let recorder = try RunRecorder(recipePath: file, version: ydnnVersion)
         let interpreter = Interpreter(console: recorder.console(teeing: .standard()))
         recorder.attach(to: interpreter)

@@ -15,6 +15,8 @@ enum CLIHelp {
         switch topic {
         case "run": print(Ydnn.helpMessage(for: Run.self)); return 0
         case "check": print(Ydnn.helpMessage(for: Check.self)); return 0
+        case "notebook": print(Ydnn.helpMessage(for: NotebookCommand.self)); return 0
+        case "kernel": print(Ydnn.helpMessage(for: KernelCommand.self)); return 0
         case "syntax": print(Reference.syntax); return 0
         case "--markdown": print(reference.markdown()); return 0
         default: break
@@ -23,7 +25,7 @@ enum CLIHelp {
             print(reference.detail(spec))
             return 0
         }
-        let all = CommandRegistry.standard.names + ["run", "check", "syntax"]
+        let all = CommandRegistry.standard.names + ["run", "check", "notebook", "kernel", "syntax"]
         let hint = closestMatch(to: topic, in: all).map { "; did you mean '\($0)'?" } ?? ""
         FileHandle.standardError.write(Data("error: no help for '\(args.joined(separator: " "))'\(hint)\n".utf8))
         return 2

@@ -29,6 +29,8 @@ public struct Notebook {
     public var title: String
     public var manifest: RunManifest
     public private(set) var entries: [Entry] = []
+    /// How an .ipynb report lays out its cells; nil: from the recipe (`RecipeCells.split`).
+    public var cellLayout: [NotebookSourceCell]?
 
     public init(title: String, manifest: RunManifest) {
         self.title = title; self.manifest = manifest
@@ -264,11 +266,12 @@ public struct Notebook {
 
     // MARK: - Writing
 
-    public enum Format { case html, markdown }
+    public enum Format { case html, markdown, ipynb }
 
-    /// .md and .markdown are Markdown; everything else is HTML.
+    /// .md and .markdown are Markdown, .ipynb a Jupyter notebook; everything else is HTML.
     public static func format(forPath path: String) -> Format {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if ext == "ipynb" { return .ipynb }
         return ext == "md" || ext == "markdown" ? .markdown : .html
     }
 
@@ -280,6 +283,9 @@ public struct Notebook {
         switch Self.format(forPath: path) {
         case .html:
             try AtomicFileWriter.write(renderHTML(), to: path)
+            return [path]
+        case .ipynb:
+            try notebookDocument().write(to: path)
             return [path]
         case .markdown:
             let url = URL(fileURLWithPath: path)
