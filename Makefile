@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/ydnn
 
-.PHONY: setup build run test check-examples bench clean
+.PHONY: setup build run test check-examples bench clean jupyter quickstart-notebook
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,16 @@ run: build
 # driven through a real terminal (tmux), and every recipe in examples/.
 test: build
 	bash scripts/test.sh
+
+# The Jupyter kernel: a venv (.venv-jupyter) with pinned ipykernel, jupyter_client,
+# nbclient, nbformat and nbconvert, python/ydnn_kernel installed in it, and the
+# "ydnn" kernelspec installed for this user (jupyter kernelspec install --user).
+jupyter: build
+	bash scripts/setup-jupyter.sh
+
+# Re-executes examples/quickstart.ipynb through the kernel and saves its outputs.
+quickstart-notebook: build
+	bash scripts/make-quickstart-notebook.sh
 
 bench: build
 	bash benchmarks/run.sh

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run (`make test`): unit and end-to-end tests against the release
-# binary, then every recipe in examples/. Ends with one summary line.
+# binary, then every recipe in examples/, then the Jupyter tests
+# (scripts/test-jupyter.sh, which installs its venv when missing). Ends with one
+# summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin="$PWD/.build/release/ydnn"
@@ -14,14 +16,22 @@ failures=$(echo "$summary" | grep -Eo "with [0-9]+" | grep -Eo "[0-9]+" || echo 
 executed=${executed:-0}; failures=${failures:-0}
 if [ "$test_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
 
+export YDNN_EXAMPLE_REPORTS; YDNN_EXAMPLE_REPORTS=$(mktemp -d)
 bash scripts/run-examples.sh "$bin" | tee "$log.examples"
 examples_status=${PIPESTATUS[0]}
 ex_passed=$(grep -c "^== ydnn run" "$log.examples")
 ex_failed=$(grep -c "^FAIL" "$log.examples")
 ex_passed=$((ex_passed - ex_failed))
 
-passed=$((executed - failures + ex_passed))
-failed=$((failures + ex_failed))
-rm -f "$log" "$log.examples"
+bash scripts/test-jupyter.sh "$bin" 2>&1 | tee "$log.jupyter"
+jupyter_status=${PIPESTATUS[0]}
+jp_line=$(grep -E "[0-9]+ (passed|failed|errors?)" "$log.jupyter" | tail -1)
+count() { echo "$jp_line" | grep -Eo "[0-9]+ $1" | grep -Eo "[0-9]+" || echo 0; }
+jp_passed=$(count passed); jp_failed=$(( $(count failed) + $(count "errors?") ))
+if [ "$jupyter_status" -ne 0 ] && [ "$jp_failed" -eq 0 ]; then jp_failed=1; fi
+
+passed=$((executed - failures + ex_passed + jp_passed))
+failed=$((failures + ex_failed + jp_failed))
+rm -f "$log" "$log.examples" "$log.jupyter"; rm -rf "$YDNN_EXAMPLE_REPORTS"
 echo "tests: $passed passed, $failed failed"
-[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ]
