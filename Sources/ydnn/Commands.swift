@@ -96,6 +96,9 @@ struct Check: ParsableCommand {
         for file in files where !FileManager.default.fileExists(atPath: file) {
             throw ValidationError("no such file: \(file)")
         }
+        for file in files where file.lowercased().hasSuffix(".ipynb") {
+            throw ValidationError("ydnn check reads recipes; a notebook's cells are checked as each runs: ydnn run \(file)")
+        }
         for file in files {
             let interpreter = Interpreter()
             try prepare(interpreter, file: file, assignments: assignments)

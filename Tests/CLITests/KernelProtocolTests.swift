@@ -18,6 +18,9 @@ final class KernelProtocolTests: XCTestCase {
             process.standardOutput = stdout
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // A watchdog: a reply that never comes must fail the test, not hang it.
+            let p = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if p.isRunning { p.terminate() } }
         }
 
         func send(_ object: [String: Any]) throws {
@@ -90,8 +93,10 @@ final class KernelProtocolTests: XCTestCase {
         XCTAssertTrue((inspect["text"] as? String)?.hasPrefix("usage: evaluate") == true)
         let incomplete = try k.request(["type": "is_complete", "id": 7, "code": "for x in [1, 2] {"]).last!
         XCTAssertEqual(incomplete["status"] as? String, "incomplete")
-        let unknown = try k.request(["type": "executr", "id": 8])
-        XCTAssertTrue((unknown.first?["message"] as? String)?.contains("did you mean 'execute'") == true)
+        try k.send(["type": "executr", "id": 8])
+        let unknown = try k.next()
+        XCTAssertEqual(unknown["type"] as? String, "protocol_error")
+        XCTAssertTrue((unknown["message"] as? String)?.contains("did you mean 'execute'") == true, "\(unknown)")
         try k.send(["type": "shutdown", "id": 9])
         k.process.waitUntilExit()
         XCTAssertEqual(k.process.terminationStatus, 0)

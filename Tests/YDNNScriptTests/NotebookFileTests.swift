@@ -23,6 +23,8 @@ final class NotebookFileTests: XCTestCase {
 
           evaluate hr@10
         }
+        # after code: stays in the code
+
         # trailing notes
         """
 
@@ -36,8 +38,8 @@ final class NotebookFileTests: XCTestCase {
         XCTAssertEqual(cells[3].source, "The model.")
         XCTAssertEqual(cells[4].lines, 9...10)
         // A block keeps its blank line and stays one cell.
-        XCTAssertEqual(cells[5].source, "experiment \"a\" {\n  train epochs=$epochs\n\n  evaluate hr@10\n}")
-        XCTAssertEqual(cells[5].lines, 12...16)
+        XCTAssertEqual(cells[5].source, "experiment \"a\" {\n  train epochs=$epochs\n\n  evaluate hr@10\n}\n# after code: stays in the code")
+        XCTAssertEqual(cells[5].lines, 12...17)
         XCTAssertEqual(cells[6].source, "trailing notes")
         XCTAssertEqual(RecipeCells.split(""), [])
         XCTAssertEqual(RecipeCells.split("\n\ntrain\n\n").map(\.source), ["train"])
@@ -55,7 +57,8 @@ final class NotebookFileTests: XCTestCase {
         let cells = try XCTUnwrap(object["cells"] as? [[String: Any]])
         XCTAssertEqual(Set(cells.compactMap { $0["id"] as? String }).count, cells.count, "unique cell ids")
         // Sources are lists of lines, each keeping its newline but the last.
-        XCTAssertEqual(cells[5]["source"] as? [String], ["experiment \"a\" {\n", "  train epochs=$epochs\n", "\n", "  evaluate hr@10\n", "}"])
+        XCTAssertEqual(cells[5]["source"] as? [String], ["experiment \"a\" {\n", "  train epochs=$epochs\n", "\n", "  evaluate hr@10\n", "}\n",
+                                                         "# after code: stays in the code"])
         XCTAssertTrue(cells[1]["execution_count"] is NSNull)
 
         let back = try NotebookDocument.read(Data(json.utf8))

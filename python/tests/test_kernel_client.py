@@ -4,6 +4,7 @@ is_complete, an interrupt during a long `train`, restart and shutdown."""
 import os
 import queue
 import re
+import signal
 import time
 
 import pytest
@@ -37,8 +38,9 @@ class Session:
                 return m["content"]
 
 
-def texts(msgs, kind="stream"):
-    return "".join(m["content"].get("text", "") for m in msgs if m["msg_type"] == kind)
+def texts(msgs, name="stdout"):
+    """The text of a request's stream messages (stdout by default)."""
+    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == name)
 
 
 @pytest.fixture()
@@ -53,7 +55,26 @@ def session(tmp_path):
     yield s
     kc.stop_channels()
     if km.is_alive():
-        km.shutdown_kernel(now=False)
+        km.shutdown_kernel(now=True)  # the ydnn child ends when its stdin closes
+
+
+def process_state(pid):
+    """The state letter of a process (R, S, Z, ...), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def reapable(pid):
+    """Gone, or a zombie whose threads have all exited (only then can its parent see it end)."""
+    if process_state(pid) is None:
+        return True
+    try:
+        return process_state(pid) == "Z" and len(os.listdir(f"/proc/{pid}/task")) <= 1
+    except OSError:
+        return True
 
 
 def ydnn_children(parent_pid):
@@ -180,8 +201,18 @@ def test_restart_gives_a_fresh_session_and_shutdown_ends_the_child(session):
     kernel_pid = session.km.provisioner.process.pid
     children = ydnn_children(kernel_pid)
     assert len(children) == 1, children
+    # If the ydnn process dies, the next cell says so and runs in a new one.
+    os.kill(children[0], signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and not reapable(children[0]):
+        time.sleep(0.05)
+    ok, msgs = session.run("print 2")
+    assert ok["status"] == "ok" and texts(msgs) == "2\n", (ok, msgs)
+    assert "new ydnn session" in texts(msgs, "stderr")
+    children = ydnn_children(kernel_pid)
+    assert len(children) == 1, children
     session.km.shutdown_kernel(now=False)
     deadline = time.time() + 10
-    while time.time() < deadline and os.path.exists(f"/proc/{children[0]}"):
+    while time.time() < deadline and process_state(children[0]) not in (None, "Z"):
         time.sleep(0.1)
-    assert not os.path.exists(f"/proc/{children[0]}") or open(f"/proc/{children[0]}/stat").read().split()[2] == "Z"
+    assert process_state(children[0]) in (None, "Z"), "the ydnn process outlived its kernel"
