@@ -116,7 +116,7 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
 }
 
 public struct DenseSpec: Codable, Equatable, Sendable {
-    public enum Activation: String, Codable, Sendable { case relu, none }
+    public enum Activation: String, Codable, Sendable, CaseIterable { case relu, none }
     public var units: Int
     public var activation: Activation
     public init(_ units: Int, _ activation: Activation = .relu) { self.units = units; self.activation = activation }
