@@ -86,7 +86,7 @@ final class ModelBitIdentityTests: XCTestCase {
         var spec = ModelSpec()
         spec.encoders = [.embedding("user_id", dim: 2), .lstm("items", hidden: 2, dim: 2, pool: .max)]
         spec.hidden = [DenseSpec(2)]
-        spec.output = .nce(negatives: 1, noise: .damped)
+        spec.output = .nce(negatives: 1, noise: .frequency(power: 0.75))  // format 1 called it "damped"
         let model = try Model(spec: spec, features: SyntheticSamples.features(s), itemCount: s.items, seed: 4)
         _ = try Trainer(TrainOptions(epochs: 1, batchSize: 4)).train(model, on: SyntheticSamples.make(count: 8, shape: s, seed: 2))
         return model

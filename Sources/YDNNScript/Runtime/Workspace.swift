@@ -39,8 +39,8 @@ public final class Workspace {
         // The negatives command is the one place the noise is chosen; the spec records it.
         switch data.negatives {
         case .uniform: spec.output.noise = .uniform
-        case .frequency(let p): spec.output.noise = p == 1 ? .frequency : .damped
-        case .damped: spec.output.noise = .damped
+        case .frequency(let p): spec.output.noise = .frequency(power: p)
+        case .damped(let t): spec.output.noise = .damped(threshold: t)
         }
         if samples.feature("example_age") != nil, !spec.denseInputs.contains("example_age") {
             spec.denseInputs.append("example_age")
