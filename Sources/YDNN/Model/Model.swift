@@ -15,10 +15,15 @@ import Foundation
 ///     dense 256 relu                    spec.hidden.append(DenseSpec(256, .relu))
 ///     normalize temperature=0.05        spec.normalize = true; spec.temperature = 0.05
 ///     nce negatives=5 noise=frequency   spec.output = .nce(negatives: 5, noise: .frequency)
+///     negatives DIST ...                spec.output.noise = OutputSpec.Noise(data.negatives)
+///                                       (.uniform, .frequency(power:), .damped(threshold:))
 ///     softmax sampled=100 logq=on       spec.output = .sampledSoftmax(negatives: 100, logQ: true)
 ///     softmax full                      spec.output = .fullSoftmax()
 ///     softmax inbatch logq=on           spec.output = .inBatch(logQ: true)
 ///
+///     try spec.validateNegatives(itemCount: data.itemCount)             // before building
+///     try spec.checkFitsInMemory(features: data.features, itemCount: data.itemCount,
+///                                batchSize: 128, optimizer: .adam)       // refuses what cannot fit
 ///     let model = try Model(spec: spec, features: data.features, itemCount: data.itemCount, seed: 7)
 ///     print(model.summaryTable())                                        // summary
 ///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
@@ -28,7 +33,9 @@ import Foundation
 ///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
 ///     let items = model.itemVectors()                   // itemCount × vectorDimension
 ///     try model.save(to: "m.ydnn", extras: ["vocab.items": Checkpoint.encode(strings: names)])
-///     let (loaded, extras) = try Model.load(from: "m.ydnn")
+///     let (loaded, extras) = try Model.load(from: "m.ydnn")        // trains on exactly where it stopped
+///     try IndexFile.save(index, to: "i.idx", itemFingerprint: model.itemVectorFingerprint())
+///     let index = try IndexFile.load(path: "i.idx", expectedItemFingerprint: model.itemVectorFingerprint())
 ///
 /// Errors are `ModelError`s whose descriptions are meant for the person at the REPL.
 public final class Model {
