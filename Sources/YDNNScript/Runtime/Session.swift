@@ -86,11 +86,7 @@ public struct Session {
     mutating func currentModel(for samples: SampleSet, console: Console) throws -> Model {
         var spec = self.spec
         // The negatives command is the one place the noise is chosen; the spec records it.
-        switch data.negatives {
-        case .uniform: spec.output.noise = .uniform
-        case .frequency(let p): spec.output.noise = p == 1 ? .frequency : .damped
-        case .damped: spec.output.noise = .damped
-        }
+        spec.output.noise = OutputSpec.Noise(data.negatives)
         if samples.feature("example_age") != nil, !spec.denseInputs.contains("example_age") {
             spec.denseInputs.append("example_age")
         }
