@@ -11,12 +11,24 @@ struct ExperimentCommand: ScriptCommand {
     static let summary = "Run a block on a fresh model (data and settings inherited), recording its evaluations"
     static let examples = ["experiment \"age=$age\" repeat=3 {\n  example_age $age\n  train epochs=5\n  evaluate hr@50\n}"]
     static let takesBlock = true
+    /// `$run.seed` and `$run.index` (from 0) inside the block, e.g. for per-run file names.
+    static let blockVariables = ["run"]
     @Argument("the experiment's name") var name: String
     @Option("runs, each with the next seed; mean, std and 95% CI are reported", .integer(1...1000)) var `repeat` = 1
+    @Option("replace an earlier experiment of the same name (otherwise reusing a name is an error)") var replace = false
 
     func run(_ context: CommandContext) throws -> Value {
         let interpreter = context.interpreter
         guard interpreter.activeExperiment == nil else { throw context.failure("experiments do not nest") }
+        if !replace, interpreter.experiments.contains(where: { $0.name == name }) {
+            throw $name.failure("there is already an experiment named '\(name)'", help: "give it another name, or add replace=on")
+        }
+        let setsSeed = context.statement.block?.statements.contains {
+            if case .command(let c) = $0 { return c.name == "seed" } else { return false }
+        } ?? false
+        if setsSeed, `repeat` > 1 {
+            context.console.error("warning: 'seed' inside experiment '\(name)' gives every run the same seed, so its \(`repeat`) runs are identical; set the seed before the experiment")
+        }
         // Each run works on a copy of the session: data and settings are inherited,
         // what the body changes is dropped afterwards, and every run starts with
         // fresh weights and the next seed.
@@ -36,7 +48,7 @@ struct ExperimentCommand: ScriptCommand {
             result.seeds.append(copy.seed)
             result.runs.append([])
             context.console.print(`repeat` == 1 ? "== experiment \(name)" : "== experiment \(name) (run \(run + 1)/\(`repeat`), seed \(copy.seed))")
-            try context.runBlock()
+            try context.runBlock(binding: ["run": .record([("seed", .integer(Int(copy.seed))), ("index", .integer(run))])])
             result.lossHistories.append(interpreter.session.model?.lossHistory ?? [])
         }
         interpreter.experiments.removeAll { $0.name == name }
@@ -59,60 +71,98 @@ struct ExperimentCommand: ScriptCommand {
 struct CompareCommand: ScriptCommand {
     static let name = "compare"
     static let topic = Topic.experiments
-    static let summary = "Experiments side by side: means, 95% CIs, deltas against a baseline and paired p-values"
-    static let examples = ["compare", "compare baseline=\"age=off\" metric=hr@50"]
+    static let summary = "Experiments against a baseline: a test over training runs (seeds), with the delta's CI, Holm-adjusted p-values and power"
+    static let examples = ["compare", "compare baseline=\"age=off\" metric=hr@50", "compare metric=hr@50 label=\"final\""]
     @Option("the experiment the others are compared with (default: the first)") var baseline: String?
     @Option("the metric (default: the baseline's first)") var metric: MetricName?
+    @Option("use the evaluations with this label (default: each run's last that measured the metric)") var label: String?
 
     func run(_ context: CommandContext) throws -> Value {
-    let interp = context.interpreter
-    let session = context.session
-    let experiments = interp.experiments.filter { !$0.metrics.isEmpty }
-    guard !experiments.isEmpty else {
-        throw context.failure("no experiment has evaluated anything yet", help: "experiment \"name\" { train ...; evaluate hr@50 }")
-    }
-    let baseName = baseline ?? experiments[0].name
-    guard let base = experiments.first(where: { $0.name == baseName }) else {
-        let hint = closestMatch(to: baseName, in: experiments.map(\.name)).map { "did you mean '\($0)'?" }
-        throw $baseline.failure("no experiment named '\(baseName)'", help: hint ?? "experiments: \(experiments.map(\.name).joined(separator: ", "))")
-    }
-    let metric = self.metric.flatMap(RankingMetric.init) ?? base.metrics[0]
-    let baseUsers = base.perUser(metric)
-    var table = TextTable(["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p", "sig"])
-    var bars: [BarDatum] = []
-    var rows: [Value] = []
-    for e in experiments {
-        let values = e.perRun(metric)
-        guard !values.isEmpty else {
-            table.add([e.name, "0", "-", "-", "-", "-", "-", "(no \(metric))"])
-            continue
+        let session = context.session
+        let experiments = context.interpreter.experiments.filter { !$0.metrics.isEmpty }
+        guard let first = experiments.first else {
+            throw context.failure("no experiment has evaluated anything yet", help: "experiment \"name\" repeat=3 { train ...; evaluate hr@50 }")
         }
-        let s = Statistics.summarize(values)
-        let ci = s.ciLow.map { "\(session.format($0)) .. \(session.format(s.ciHigh ?? $0))" } ?? "-"
-        bars.append(BarDatum(label: e.name, value: s.mean, low: s.ciLow, high: s.ciHigh))
-        var fields: [(String, Value)] = [("experiment", .string(e.name)), ("mean", .float(s.mean))]
-        if e === base {
-            table.add([e.name, String(s.n), session.format(s.mean), ci, "baseline", "", "", ""])
-        } else if let a = e.perUser(metric), let b = baseUsers, a.count == b.count,
-                  let t = try? Statistics.pairedTest(a, b, seed: interp.seed) {
-            let mark = t.pValue < 0.01 ? "**" : t.pValue < 0.05 ? "*" : ""
-            table.add([e.name, String(s.n), session.format(s.mean), ci,
-                       (t.meanDifference >= 0 ? "+" : "") + session.format(t.meanDifference),
-                       "\(session.format(t.ciLow)) .. \(session.format(t.ciHigh))",
-                       String(format: "%.4f", t.pValue), mark])
-            fields += [("delta", .float(t.meanDifference)), ("p", .float(t.pValue))]
-        } else {
-            table.add([e.name, String(s.n), session.format(s.mean), ci,
-                       session.format(s.mean - Statistics.mean(base.perRun(metric))), "-", "n/a", "(not the same test users)"])
+        let baseName = baseline ?? first.name
+        guard let base = experiments.first(where: { $0.name == baseName }) else {
+            let hint = closestMatch(to: baseName, in: experiments.map(\.name)).map { "did you mean '\($0)'?" }
+            throw $baseline.failure("no experiment named '\(baseName)'", help: hint ?? "experiments: \(experiments.map(\.name).joined(separator: ", "))")
         }
-        rows.append(.record(fields))
-    }
-    context.console.print("compare \(metric) against '\(base.name)': paired permutation test over test users (per-user values averaged over runs)")
-    context.console.table(table)
-    context.console.print("* p < 0.05, ** p < 0.01; the 95% CI of a mean is over runs (needs repeat >= 2)")
-    context.console.chart(Charts.svgBarChart(bars, title: "\(metric) by experiment (95% CI over runs)", xLabel: metric.description,
-                                         highlight: base.name), title: "compare \(metric)")
-    return .list(rows)
+        let metric = self.metric.flatMap(RankingMetric.init) ?? base.metrics[0]
+        let f = session.format
+        let range = metric.family.valueRange
+
+        // One test per experiment against the baseline, the run (seed) as the unit.
+        let others = experiments.filter { $0 !== base }
+        let baseSample = base.runSample(metric, label: label)
+        let tests: [RunComparison?] = others.map { e in
+            guard let a = baseSample, let b = e.runSample(metric, label: label) else { return nil }
+            return Statistics.compareRuns(a, b)
+        }
+        let adjusted = Statistics.holmAdjusted(tests.map { $0?.pValue })
+        let holm = others.count > 1
+
+        var header = ["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p"]
+        if holm { header.append("p (Holm)") }
+        header += ["sig", "run sd", "user se", "mde", "runs for delta"]
+        var table = TextTable(header)
+        var bars: [BarDatum] = []
+        var rows: [Value] = []
+        var notes: [String] = []
+        var fewRuns: [String] = []
+        for e in experiments {
+            let values = e.perRun(metric, label: label)
+            guard !values.isEmpty else {
+                table.add([e.name, "0", "-", "-", "-", "-", "-"] + (holm ? ["-"] : []) + ["(no \(metric))", "", "", "", ""])
+                continue
+            }
+            if values.count < Statistics.minimumRunsForTest { fewRuns.append("'\(e.name)' (\(values.count))") }
+            let s = Statistics.summarize(values)
+            let interval = range.flatMap { s.interval(clippedTo: $0) } ?? s.interval
+            bars.append(BarDatum(label: e.name, value: s.mean, low: interval?.low, high: interval?.high))
+            let ci = interval.map { "\(f($0.low)) .. \(f($0.high))" } ?? "-"
+            var fields: [(String, Value)] = [("experiment", .string(e.name)), ("mean", .float(s.mean))]
+            guard let i = others.firstIndex(where: { $0 === e }) else {
+                let sample = baseSample
+                table.add([e.name, String(s.n), f(s.mean), ci, "baseline", "", ""] + (holm ? [""] : [])
+                          + ["", s.n > 1 ? f(s.standardDeviation) : "-", sample?.meanUserStandardError.map(f) ?? "-", "", ""])
+                rows.append(.record(fields))
+                continue
+            }
+            guard let t = tests[i] else {
+                table.add([e.name, String(s.n), f(s.mean), ci, "-", "-", "-"] + (holm ? ["-"] : []) + ["(no runs to compare)", "", "", "", ""])
+                continue
+            }
+            let p = t.pValue, pAdj = adjusted[i]
+            let decisive = holm ? pAdj : p
+            let mark = !t.isMeaningful || decisive == nil ? "" : decisive! < 0.01 ? "**" : decisive! < 0.05 ? "*" : ""
+            let spread = t.differenceStandardDeviation ?? t.runStandardDeviationB
+            let userSE = [t.userStandardErrorA, t.userStandardErrorB].compactMap { $0 }.max()
+            var row = [e.name, String(s.n), f(s.mean), ci, (t.delta >= 0 ? "+" : "") + f(t.delta),
+                       t.ciLow.map { "\(f($0)) .. \(f(t.ciHigh ?? $0))" } ?? "-",
+                       p.map { String(format: "%.4f", $0) } ?? "-"]
+            if holm { row.append(pAdj.map { String(format: "%.4f", $0) } ?? "-") }
+            row += [mark, spread.map(f) ?? "-", userSE.map(f) ?? "-", t.power.map { f($0.mde) } ?? "-",
+                    t.power?.runsNeededDescription ?? "-"]
+            table.add(row)
+            notes.append("  \(e.name): \(t.method)" + (t.degreesOfFreedom.map { ", df = \(Value.format($0, digits: 3))" } ?? ""))
+            fields += [("delta", .float(t.delta)), ("p", p.map(Value.float) ?? .none), ("p_holm", pAdj.map(Value.float) ?? .none),
+                       ("mde", t.power.map { .float($0.mde) } ?? .none), ("df", t.degreesOfFreedom.map(Value.float) ?? .none)]
+            rows.append(.record(fields))
+        }
+        let which = label.map { " (evaluations labelled '\($0)')" } ?? ""
+        context.console.print("compare \(metric)\(which) against '\(base.name)': each training run (seed) is one observation")
+        context.console.table(table)
+        context.console.print("method (paired by seed when both ran the same seeds, else Welch):")
+        notes.forEach { context.console.print($0) }
+        if holm { context.console.print("p (Holm): adjusted for \(others.count) comparisons against the baseline; sig uses it") }
+        context.console.print("* p < 0.05, ** p < 0.01; run sd: run-to-run spread (of the paired differences when paired); user se: the user-level standard error within a run; mde: the smallest delta these runs detect with 80% power at alpha 0.05; runs for delta: runs per experiment to detect the observed delta so")
+        if !fewRuns.isEmpty {
+            context.console.print("warning: \(fewRuns.joined(separator: ", ")) ran fewer than \(Statistics.minimumRunsForTest) runs: no test over runs is meaningful, so nothing is starred; use repeat=\(Statistics.minimumRunsForTest) or more")
+        }
+        context.console.chart(Charts.svgBarChart(bars, title: "\(metric) by experiment (95% CI over runs)", xLabel: metric.description,
+                                                 highlight: base.name), title: "compare \(metric)")
+        return .list(rows)
     }
 }
 
@@ -192,4 +242,58 @@ struct PlotCommand: ScriptCommand {
     }
 }
 
-let experimentCommands: [CommandType] = [ExperimentCommand.self, CompareCommand.self, PlotCommand.self]
+let experimentCommands: [CommandType] = [ExperimentCommand.self, CompareCommand.self, PlotCommand.self, ExpectCommand.self]
+
+/// `expect`: a recipe states what it should measure, so a shared recipe that no
+/// longer reproduces fails loudly instead of printing other numbers.
+struct ExpectCommand: ScriptCommand {
+    static let name = "expect"
+    static let topic = Topic.experiments
+    static let summary = "Fail the run unless the last evaluation (or an experiment's mean) of a metric lies within bounds"
+    static let examples = ["expect hr@10 min=0.15 max=0.25", "expect hr@50 min=0.4 experiment=\"lstm\"", "expect hr@10 min=0.1 label=\"final\""]
+    @Argument("the metric") var metric: MetricName
+    @Option("the smallest value accepted") var min: Double?
+    @Option("the largest value accepted") var max: Double?
+    @Option("check this experiment's mean over its runs instead of the last evaluation") var experiment: String?
+    @Option("check the last evaluation with this label") var label: String?
+
+    func validate() throws {
+        if min == nil, max == nil { throw CommandFailure("'expect' needs min= or max= (or both)", help: "expect \(metric) min=0.1 max=0.3") }
+        if let lo = min, let hi = max, lo > hi { throw $max.failure("max=\(Value.format(hi)) is below min=\(Value.format(lo))") }
+        if experiment != nil, label != nil { throw $label.failure("give experiment= or label=, not both") }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        guard let m = RankingMetric(metric) else { throw $metric.failure("unknown metric '\(metric)'") }
+        let measured: Double
+        let source: String
+        if let name = experiment {
+            guard let e = context.interpreter.experiments.first(where: { $0.name == name }) else {
+                let names = context.interpreter.experiments.map(\.name)
+                throw $experiment.failure("no experiment named '\(name)'",
+                                          help: closestMatch(to: name, in: names).map { "did you mean '\($0)'?" } ?? "experiments: \(names.joined(separator: ", "))")
+            }
+            let values = e.runs.compactMap { run in run.last(where: { $0.metrics.contains(m) })?.shown(m) }
+            guard !values.isEmpty else { throw $experiment.failure("experiment '\(name)' did not measure \(m)") }
+            measured = Statistics.mean(values)
+            source = "experiment '\(name)' (mean of \(values.count) run\(values.count == 1 ? "" : "s"))"
+        } else {
+            let record = context.interpreter.evaluations.last { $0.metrics.contains(m) && (label == nil || $0.label == label) }
+            guard let record, let value = record.shown(m) else {
+                throw context.failure("no evaluation measured \(m)" + (label.map { " with label '\($0)'" } ?? ""), help: "evaluate \(m) first")
+            }
+            measured = value
+            source = label.map { "the evaluation labelled '\($0)'" } ?? "the last evaluation"
+        }
+        let f = context.session.format
+        let bounds = [min.map { "min \(f($0))" }, max.map { "max \(f($0))" }].compactMap { $0 }.joined(separator: ", ")
+        let below = min.map { measured < $0 } ?? false
+        let above = max.map { measured > $0 } ?? false
+        guard measured.isFinite, !below, !above else {
+            throw context.failure("expected \(m) within \(bounds); \(source) measured \(f(measured))",
+                                  help: "the recipe's results changed: check the data, seed and settings, or update the bounds")
+        }
+        context.console.print("expect \(m): \(f(measured)) within \(bounds) (\(source))")
+        return .float(measured)
+    }
+}

@@ -23,6 +23,8 @@ public protocol ScriptCommand {
     static var examples: [String] { get }
     /// Whether the statement carries a `{ ... }` block (`experiment`).
     static var takesBlock: Bool { get }
+    /// Variables the command binds for its block (`$run` in `experiment`).
+    static var blockVariables: [String] { get }
     init()
     /// Every rule between arguments that needs no data. Throws `CommandFailure`.
     func validate() throws
@@ -33,6 +35,7 @@ public protocol ScriptCommand {
 extension ScriptCommand {
     public static var examples: [String] { [] }
     public static var takesBlock: Bool { false }
+    public static var blockVariables: [String] { [] }
     public func validate() throws {}
 }
 

@@ -16,6 +16,8 @@ public final class Interpreter {
     public private(set) var transcript: [String] = []
     /// Experiments run so far, in order (`experiment`, read by `compare`).
     public internal(set) var experiments: [ExperimentResult] = []
+    /// Every evaluation so far, experiments' runs included (`expect` reads the last).
+    public internal(set) var evaluations: [EvaluationRecord] = []
     /// The experiment whose body is running, if any: `evaluate` records into it.
     var activeExperiment: ExperimentResult?
     /// Every data file read this session (hashed into the run manifest).
@@ -211,7 +213,13 @@ public final class Interpreter {
             }
         }
         if walk.mode == .check {
-            if let block = statement.block { try self.walk(block.statements, walk) }
+            if let block = statement.block {
+                // The block's own variables are known only when it runs.
+                let saved = type.blockVariables.map { ($0, walk.env[$0]) }
+                for name in type.blockVariables { walk.env[name] = .some(nil) }
+                defer { for (name, value) in saved { walk.env[name] = value } }
+                try self.walk(block.statements, walk)
+            }
             return nil
         }
         let context = CommandContext(interpreter: self, statement: statement, walk: walk)
@@ -250,9 +258,14 @@ public struct CommandContext {
         nonmutating _modify { yield &interpreter.session }
     }
 
-    /// Runs the command's `{ ... }` block in the same walk (same variables).
-    public func runBlock() throws {
-        if let block = statement.block { try interpreter.walk(block.statements, walk) }
+    /// Runs the command's `{ ... }` block in the same walk (same variables), with
+    /// `variables` bound for its duration.
+    public func runBlock(binding variables: [String: Value] = [:]) throws {
+        guard let block = statement.block else { return }
+        let saved = variables.keys.map { ($0, walk.env[$0]) }
+        for (name, value) in variables { walk.env[name] = .some(value) }
+        defer { for (name, value) in saved { walk.env[name] = value } }
+        try interpreter.walk(block.statements, walk)
     }
 
     /// An error at the whole statement.

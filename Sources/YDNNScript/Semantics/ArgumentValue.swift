@@ -124,8 +124,8 @@ extension MetricName: ArgumentValue {
 }
 
 extension RankingMetric {
-    /// The metric families a script may name.
-    static var familyNames: [String] { ["hr", "ndcg", "mrr"] }
+    /// The metric families a script may name: the library's one list.
+    static var familyNames: [String] { Family.allCases.map(\.rawValue) }
 
     /// The metric a script names (`hr@10`), as the library knows it.
     init?(_ name: MetricName) { self.init(name: name.description) }
