@@ -1,5 +1,5 @@
 import Foundation
-import YDNN
+import YDNNSignals
 
 /// The interactive loop around a `ReplEngine`.
 ///
@@ -76,7 +76,7 @@ public final class Repl {
 
     private func runTerminal() -> Int32 {
         // Idempotent; without it Ctrl-C would kill the session and lose the history.
-        Interrupt.installHandler()
+        CancellationToken.installInterruptHandler()
         if let path = historyPath {
             history = History.load(from: path, limit: history.limit)
         }
@@ -90,7 +90,7 @@ public final class Repl {
 
         while true {
             // A Ctrl-C that stopped the engine's last run must not cancel the next line.
-            Interrupt.clear()
+            CancellationToken.process.reset()
             fflush(stdout)
             switch editor.read(prompt: buffer.isEmpty ? Repl.prompt : Repl.continuationPrompt) {
             case .endOfInput:

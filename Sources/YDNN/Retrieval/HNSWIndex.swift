@@ -1,4 +1,5 @@
 import Foundation
+import YDNNKernels
 
 /// Build parameters of `index hnsw` (Malkov & Yashunin): `m` links per node on the
 /// upper layers and `2m` on layer 0, `efConstruction` search breadth while

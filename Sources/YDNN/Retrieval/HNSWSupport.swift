@@ -1,4 +1,5 @@
 import Foundation
+import YDNNKernels
 
 /// A binary max-heap of (key, id) pairs in manually managed storage. Graph search
 /// pushes and pops millions of pairs; plain pointers avoid the copy-on-write and

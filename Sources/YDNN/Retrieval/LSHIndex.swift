@@ -1,5 +1,5 @@
-import COpenBLAS
 import Foundation
+import YDNNKernels
 
 /// Random-hyperplane LSH (Charikar's SimHash) over SIMPLE-LSH vectors: `tables`
 /// hash tables, each hashing an item to `bits` signs of projections on random
@@ -82,8 +82,11 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
         while r0 < n {
             let rn = min(block, n - r0)
             vectors.values.withUnsafeBufferPointer { v in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rn), Int32(h), Int32(dp), 1,
-                            v.baseAddress! + r0 * dp, Int32(dp), hyperplanes, Int32(dp), 0, &proj, Int32(h))
+                hyperplanes.withUnsafeBufferPointer { hp in
+                    proj.withUnsafeMutableBufferPointer { pp in
+                        BLAS.gemm(transB: true, m: rn, n: h, k: dp, v.baseAddress! + r0 * dp, hp.baseAddress!, pp.baseAddress!)
+                    }
+                }
             }
             for r in 0..<rn {
                 for t in 0..<tables {
