@@ -46,12 +46,12 @@ let package = Package(
         // scoring, top-K heaps. The only target built with -Ounchecked (see above).
         .target(name: "YDNNKernels", dependencies: ["COpenBLAS"], swiftSettings: kernels + v6),
         // The model library: tensors, data, model, retrieval. Knows nothing of the language.
-        .target(name: "YDNN", dependencies: ["YDNNKernels", "YDNNSignals"], swiftSettings: release),
+        .target(name: "YDNN", dependencies: ["YDNNKernels", "YDNNSignals"], swiftSettings: release + v6),
         // The language: lexer, parser, AST, checker, interpreter, command registry.
         .target(name: "YDNNScript", dependencies: ["YDNN"], swiftSettings: release),
         // The line editor: libedit, history, completion, continuation. Knows nothing of
         // the language nor of the model.
-        .target(name: "YDNNRepl", dependencies: ["YDNNSignals", "CEditLine"], swiftSettings: release),
+        .target(name: "YDNNRepl", dependencies: ["YDNNSignals", "CEditLine"], swiftSettings: release + v6),
         // The executable: `ydnn run FILE`, `ydnn check FILE`, `ydnn` (REPL).
         .executableTarget(
             name: "ydnn",
@@ -63,11 +63,11 @@ let package = Package(
         ),
 
         .executableTarget(name: "ydnn-bench", dependencies: ["YDNN"], path: "benchmarks/Sources/ydnn-bench",
-                          swiftSettings: release),
+                          swiftSettings: release + v6),
 
-        .testTarget(name: "YDNNTests", dependencies: ["YDNN"]),
+        .testTarget(name: "YDNNTests", dependencies: ["YDNN"], swiftSettings: v6),
         .testTarget(name: "YDNNScriptTests", dependencies: ["YDNNScript"]),
-        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"]),
+        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"], swiftSettings: v6),
         // Runs the built `ydnn` binary on scripts; needs no module of ours.
         .testTarget(name: "CLITests", dependencies: []),
     ],

@@ -1,4 +1,7 @@
-import Foundation
+// `stdout` is a mutable C global; Swift 6 rejects touching it unless the module
+// that declares it is imported @preconcurrency. The REPL only flushes it, on the
+// one thread that runs the loop.
+@preconcurrency import Foundation
 import YDNNSignals
 
 /// The interactive loop around a `ReplEngine`.

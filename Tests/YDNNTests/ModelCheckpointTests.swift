@@ -124,7 +124,7 @@ final class ModelCheckpointTests: XCTestCase {
         }
         // Missing folders are created, so the unwritable path goes through a regular file.
         let file = tempPath("not-a-folder")
-        FileManager.default.createFile(atPath: file, contents: Data())
+        XCTAssert(FileManager.default.createFile(atPath: file, contents: Data()))
         XCTAssertThrowsError(try model.save(to: file + "/model.bin")) { e in
             XCTAssert("\(e)".contains("cannot write"), "\(e)")
         }

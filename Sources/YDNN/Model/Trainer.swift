@@ -145,7 +145,7 @@ public final class Trainer {
                     workers[w].zeroGradients()
                     shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale)
                 }
-                if shards == 1 { step(0) } else { DispatchQueue.concurrentPerform(iterations: shards, execute: step) }
+                runWorkers(shards, step)
                 let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)
                 if !batchLoss.isFinite {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
@@ -163,7 +163,7 @@ public final class Trainer {
                         finite[i] = grads[i].isFinite
                     }
                 }
-                if groups.count == 1 { reduce(0) } else { DispatchQueue.concurrentPerform(iterations: groups.count, execute: reduce) }
+                runWorkers(groups.count, reduce)
                 // A finite loss can still come with an overflowing gradient; applying it
                 // would poison the weights, so it stops training the same way.
                 if !finite.allSatisfy({ $0 }) {

@@ -5,7 +5,7 @@ import YDNNKernels
 /// register-tiled SIMD product (YDNNKernels' ItemPanels) feeding a bounded heap per
 /// query; one query is a SIMD scan. This is the reference every
 /// approximate index is measured against.
-public final class ExactIndex: VectorIndex, @unchecked Sendable {
+public final class ExactIndex: VectorIndex, Sendable {
     public let items: VectorSet
     public let metric: SimilarityMetric
     public var kind: String { "exact" }

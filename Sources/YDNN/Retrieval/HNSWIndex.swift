@@ -25,6 +25,10 @@ public struct HNSWParameters: Sendable, Equatable {
 /// Storage is flat and manually allocated: vectors zero-padded to a multiple of 8
 /// floats (so the SIMD8 kernel needs no tail), layer-0 links as `count` blocks of
 /// `[n, id_1 ... id_2m]`, upper-layer links in one array with a per-node offset.
+///
+/// Unchecked Sendable: the graph (storage, `entryPoint`, `maxLevel`) is written only
+/// while `build` or `IndexFile.load` runs, before anyone else holds the index, and
+/// `ef` is set between searches; searches take their scratch from a locked pool.
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let parameters: HNSWParameters

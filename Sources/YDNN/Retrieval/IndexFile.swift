@@ -95,7 +95,7 @@ struct BinaryReader {
 /// Any mismatch (magic, version, length, checksum, payload structure) is reported
 /// as `RetrievalError.corruptFile` naming the file and the reason.
 public enum IndexFile {
-    public enum Kind: UInt32 { case exact = 1, lsh = 2, hnsw = 3 }
+    public enum Kind: UInt32, Sendable { case exact = 1, lsh = 2, hnsw = 3 }
     static let magic: [UInt8] = Array("YDNNIDX\n".utf8)
     public static let formatVersion: UInt32 = 1
 

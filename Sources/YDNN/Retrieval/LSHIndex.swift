@@ -6,6 +6,9 @@ import YDNNKernels
 /// Gaussian hyperplanes. Items whose codes collide with the query's in any table
 /// (or, with `probes = 1`, differ from it in one bit) are re-ranked exactly with
 /// the original vectors. More tables: higher recall, more candidates to re-rank.
+///
+/// Unchecked Sendable: everything is immutable after `init` except `probes`, which,
+/// like `HNSWIndex.ef`, is set between searches; the scratch pool takes a lock.
 public final class LSHIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let tables: Int
@@ -201,6 +204,7 @@ final class LSHScratch {
     }
 }
 
+/// Unchecked Sendable: the free list is only touched under `lock`.
 final class LSHScratchPool: @unchecked Sendable {
     private var free: [LSHScratch] = []
     private let lock = NSLock()

@@ -5,7 +5,9 @@
 // for the exact queries on one thread; hnswlib (M=16, ef_construction=200) built in
 // 232 s on 2 threads and answered 2,700 q/s at recall@10 0.915 (ef=200) and
 // 5,200 q/s at 0.787 (ef=100), single-thread.
-import Foundation
+// Flushes the C global `stdout` (progress lines); Swift 6 allows that only through a
+// @preconcurrency import. Printing happens on one thread.
+@preconcurrency import Foundation
 import YDNN
 
 private func seconds(_ body: () throws -> Void) rethrows -> Double {
