@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import YDNNSignals
 
 public struct TrainOptions: Sendable {
     public var epochs: Int = 1
@@ -79,9 +80,14 @@ public final class Trainer {
     public init(_ options: TrainOptions) { self.options = options }
 
     /// Trains in place. `progress` is called on the calling thread after each batch.
-    /// Polls `Interrupt.isRequested` between batches (and clears it when it stops).
     /// With `validation` samples, their loss is computed after every epoch.
+    ///
+    /// Cancellation: `token` is looked at after every batch. Once it is cancelled the
+    /// trainer finishes that batch, keeps the weights and returns outcome
+    /// `.interrupted` (it does not throw `Cancelled`, and it leaves the token
+    /// cancelled for its caller to see).
     public func train(_ model: Model, on samples: SampleBatch, validation: SampleBatch? = nil,
+                      token: CancellationToken = .process,
                       progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
         guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }
         guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
@@ -180,7 +186,7 @@ public final class Trainer {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let done = (epoch - 1) * batches + b + 1
                 let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
-                let interrupted = Interrupt.isRequested
+                let interrupted = token.isCancelled
                 if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
                 var validationLoss: Double? = nil
                 if b + 1 == batches, let validation, validation.count > 0 {
@@ -192,7 +198,6 @@ public final class Trainer {
                                         eta: Double(totalBatches - done) * elapsed / Double(done),
                                         isEpochEnd: b + 1 == batches, validationLoss: validationLoss))
                 if interrupted {
-                    Interrupt.clear()
                     report.outcome = .interrupted
                     break training
                 }

@@ -29,9 +29,9 @@ public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable 
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
-        inner.searchBatch(queries.appending(column: [Float](repeating: 0, count: queries.count)),
-                          k: k, excluding: excluding, threads: threads, progress: progress)
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
+        try inner.searchBatch(queries.appending(column: [Float](repeating: 0, count: queries.count)),
+                              k: k, excluding: excluding, threads: threads, token: token, progress: progress)
     }
 
     /// The original item vector (the augmented one without its last coordinate).

@@ -73,7 +73,7 @@ public final class ExactIndex: VectorIndex, Sendable {
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
         precondition(queries.dimension == dimension, "queries have dimension \(queries.dimension), index \(dimension)")
         precondition(excluding == nil || excluding!.count == queries.count, "one exclusion list per query")
         let qs = metric == .cosine ? queries.normalized() : queries
@@ -100,7 +100,7 @@ public final class ExactIndex: VectorIndex, Sendable {
                 defer { padded.deallocate() }
                 while true {
                     let c = counter.take()
-                    if c >= chunks || Interrupt.isRequested { return }
+                    if c >= chunks || token.isCancelled { return }
                     let q0 = c * qb, qn = min(qb, nq - q0)
                     let groups = (qn + 3) / 4
                     padded.initialize(repeating: 0, count: groups * 4 * d)
@@ -123,6 +123,7 @@ public final class ExactIndex: VectorIndex, Sendable {
                 }
             }
         }
+        try token.check()
         return results
     }
 

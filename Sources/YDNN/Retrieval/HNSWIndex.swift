@@ -226,8 +226,8 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
-        parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, progress: progress)
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
+        try parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, token: token, progress: progress)
     }
 
     // MARK: persistence

@@ -112,9 +112,10 @@ public enum TargetRanking {
 
     /// Exact ranks of targets among all items by inner product, users split over
     /// `threads` workers. Scores come from `ExactIndex.scores(for:)`, so the ranks
-    /// agree with the lists that exact search and `mine` produce.
+    /// agree with the lists that exact search and `mine` produce. Throws `Cancelled`
+    /// when `token` is cancelled (checked before every chunk of 16 users).
     public static func ranks(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]]? = nil,
-                             threads: Int = retrievalDefaultThreads) -> [Int] {
+                             threads: Int = retrievalDefaultThreads, token: CancellationToken) throws -> [Int] {
         precondition(users.dimension == items.dimension, "users and items differ in dimension")
         precondition(users.count == targets.count, "one target per user")
         precondition(seen == nil || seen!.count == targets.count, "one seen list per user")
@@ -129,13 +130,14 @@ public enum TargetRanking {
             runWorkers(min(max(1, threads), max(1, chunks))) { _ in
                 while true {
                     let c = counter.take()
-                    if c >= chunks { return }
+                    if c >= chunks || token.isCancelled { return }
                     for u in (c * chunk) ..< min(nu, (c + 1) * chunk) {
                         res[u] = rank(of: targets[u], scores: exact.scores(for: users.row(u)), seen: seen?[u] ?? [])
                     }
                 }
             }
         }
+        try token.check()
         return out
     }
 }
@@ -199,10 +201,12 @@ extension RankingEvaluation {
     /// every item is scored exactly (MRR over the full ranking); with an index the
     /// ranks come from its top-K lists, K = the largest cutoff (MRR truncated there).
     /// `never` items are no candidate for anyone (the pad / `<unk>` item).
+    /// Throws `Cancelled` when `token` is cancelled.
     public static func leaveLastOut(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]],
                                     itemCounts: [Int], metrics: [RankingMetric], excludeSeen: Bool,
                                     never: [Int] = [], index: VectorIndex? = nil,
-                                    threads: Int = retrievalDefaultThreads) -> LeaveLastOutReport {
+                                    threads: Int = retrievalDefaultThreads,
+                                    token: CancellationToken) throws -> LeaveLastOutReport {
         precondition(itemCounts.count == items.count, "one training count per item")
         let exclusion: [[Int]]? = excludeSeen ? seen.map { never + $0 }
             : (never.isEmpty ? nil : [[Int]](repeating: never, count: targets.count))
@@ -211,10 +215,11 @@ extension RankingEvaluation {
             let cutoff = metrics.map { m -> Int in
                 switch m { case .hitRate(let k), .ndcg(let k): return k; case .mrr: return 100 }
             }.max() ?? 10
-            let lists = index.searchBatch(users, k: cutoff, excluding: exclusion, threads: threads, progress: nil)
+            let lists = try index.searchBatch(users, k: cutoff, excluding: exclusion, threads: threads, token: token, progress: nil)
             modelRanks = TargetRanking.ranks(rankedLists: lists.map { $0.map(\.item) }, targets: targets)
         } else {
-            modelRanks = TargetRanking.ranks(users: users, items: items, targets: targets, seen: exclusion, threads: threads)
+            modelRanks = try TargetRanking.ranks(users: users, items: items, targets: targets, seen: exclusion, threads: threads,
+                                                 token: token)
                 .map { Optional($0) }
         }
         let pop = PopularityRanker(itemCounts: itemCounts).ranks(targets: targets, seen: exclusion)
