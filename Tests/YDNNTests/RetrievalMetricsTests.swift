@@ -28,6 +28,32 @@ final class RetrievalMetricsTests: XCTestCase {
         XCTAssertEqual(RankingMetric.ndcg(10).description, "ndcg@10")
     }
 
+    func testMetricFamiliesAreOneList() {
+        XCTAssertEqual(RankingMetric.Family.allCases.map(\.rawValue), ["hr", "ndcg", "mrr", "coverage", "tailhr", "popularity", "age"])
+        XCTAssertEqual(RankingMetric(name: "coverage@50"), .coverage(50))
+        XCTAssertEqual(RankingMetric(name: "TailHR@10"), .tailHitRate(10))
+        XCTAssertEqual(RankingMetric(name: "popularity@5"), .popularity(5))
+        XCTAssertEqual(RankingMetric(name: "age@20"), .age(20))
+        for bad in ["mrr@5", "coverage", "hr@", "hr@x", "hr@10@2", "", "@10", "age@-1"] {
+            XCTAssertNil(RankingMetric(name: bad), bad)
+        }
+        // Every family round-trips through its name.
+        for f in RankingMetric.Family.allCases {
+            let m = RankingMetric(family: f, cutoff: f.takesCutoff ? 7 : nil)!
+            XCTAssertEqual(m.family, f)
+            XCTAssertEqual(RankingMetric(name: m.description), m)
+            XCTAssertEqual(m.cutoff, f.takesCutoff ? 7 : nil)
+        }
+        XCTAssertTrue(RankingMetric.Family.coverage.isCorpusLevel)
+        XCTAssertFalse(RankingMetric.Family.tailhr.needsRecommendations)
+        XCTAssertTrue(RankingMetric.Family.age.needsClickTimes)
+        XCTAssertEqual(RankingMetric.Family.popularity.valueRange, 0...100)
+        XCTAssertEqual(RankingMetric.Family.hr.valueRange, 0...1)
+        XCTAssertNil(RankingMetric.Family.age.valueRange)
+        XCTAssertTrue(RankingMetric.coverage(5).value(rank: 0).isNaN, "not a function of the rank")
+        XCTAssertEqual(RankingMetric.tailHitRate(5).value(rank: 4), 1)
+    }
+
     func testRanksFromListsWithSeenExclusion() {
         let lists = [[5, 3, 7, 1], [2, 4, 6], [9, 8]]
         let targets = [7, 6, 1]

@@ -17,7 +17,7 @@ public struct TrainOptions: Sendable {
     public var shuffle: Bool = true
     /// Item weights for the noise / sampling distribution (e.g. click counts from the
     /// vocabulary, or damped counts). Nil: derived from the training labels according
-    /// to the spec's `noise` (uniform, frequency or damped).
+    /// to the spec's `noise` (uniform, frequency^power or threshold-damped).
     public var noiseWeights: [Double]? = nil
     public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 2) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
@@ -112,11 +112,10 @@ public final class Trainer {
         BLAS.threads = options.blasThreads
         defer { BLAS.threads = savedBLAS }
 
-        // Streams depend on how many epochs the model has already seen, so a second
-        // `train` continues with fresh shuffles instead of repeating the first.
-        let run = model.epochsTrained
-        var shuffleRNG = RNG(seed: model.seed, stream: "shuffle.\(run)")
-        var negativeRNG = RNG(seed: model.seed, stream: "negatives.\(run)")
+        // A second `train` on the same samples continues the first one's streams (also
+        // across a save and load), so epochs=2 equals epochs=1 twice, bit for bit.
+        var streams = model.resumeStreams(sampleCount: samples.count, sampler: sampler)
+        model.streams = nil  // until this call completes: a throw must not leave a stale position
         let out = model.spec.output
         let batches = (samples.count + options.batchSize - 1) / options.batchSize
         let totalBatches = batches * options.epochs
@@ -124,7 +123,6 @@ public final class Trainer {
         let flopsBefore = workers.reduce(0) { $0 + $1.flops }
         let start = DispatchTime.now().uptimeNanoseconds
         var lastGood: Double? = nil
-        var order = Array(0..<samples.count)
         // Raw storage: workers write their own slot concurrently, which a Swift array
         // captured by the closure would flag as overlapping access.
         let shardLoss = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
@@ -132,13 +130,14 @@ public final class Trainer {
         defer { shardLoss.deallocate() }
 
         training: for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
-            if options.shuffle { shuffle(&order, &shuffleRNG) }
+            if options.shuffle { streams.shuffle() }
+            let order = streams.order
             var epochSum = 0.0, epochCount = 0
             for b in 0..<batches {
                 let lo = b * options.batchSize, hi = min(lo + options.batchSize, samples.count)
                 let rows = hi - lo
                 // Drawn for the whole batch before sharding, so they do not depend on the thread count.
-                let negatives = model.drawNegatives(rows: rows, sampler, &negativeRNG)
+                let negatives = streams.drawNegatives(model, rows: rows, sampler)
                 let perRow = out.loss == .nce ? out.negatives : 0
                 let scale = 1 / Float(rows)
                 // In-batch negatives are the batch's other labels: a shard would only see
@@ -204,16 +203,13 @@ public final class Trainer {
             }
             model.epochsTrained += 1
         }
+        // Only a completed run goes on: after a stop mid-epoch the next call starts anew.
+        model.streams = report.outcome == .completed ? streams : nil
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         report.flops = workers.reduce(0) { $0 + $1.flops } - flopsBefore
         return report
     }
 
-    /// Fisher–Yates with our RNG (the standard library's shuffle may change between releases).
-    private func shuffle(_ a: inout [Int], _ rng: inout RNG) {
-        if a.count < 2 { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, rng.nextInt(below: i + 1)) }
-    }
 }
 
 extension Model {

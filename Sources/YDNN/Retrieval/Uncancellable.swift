@@ -17,10 +17,14 @@ extension RankingEvaluation {
     public static func leaveLastOut(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]],
                                     itemCounts: [Int], metrics: [RankingMetric], excludeSeen: Bool,
                                     never: [Int] = [], index: VectorIndex? = nil,
+                                    unrankableUsers extra: Int = 0, skipUnrankable: Bool = false,
+                                    firstClickTimes: [Double]? = nil, servingTime: Double? = nil,
                                     threads: Int = retrievalDefaultThreads) -> LeaveLastOutReport {
         // A fresh token nobody else holds is never cancelled, so this cannot throw.
         try! leaveLastOut(users: users, items: items, targets: targets, seen: seen, itemCounts: itemCounts,
-                          metrics: metrics, excludeSeen: excludeSeen, never: never, index: index, threads: threads,
+                          metrics: metrics, excludeSeen: excludeSeen, never: never, index: index,
+                          unrankableUsers: extra, skipUnrankable: skipUnrankable,
+                          firstClickTimes: firstClickTimes, servingTime: servingTime, threads: threads,
                           token: CancellationToken())
     }
 }

@@ -31,10 +31,30 @@ public final class Console {
 
     public func chart(_ svg: String, title: String) { chartSink?(svg, title) }
 
+    /// Where tables go when a rich client records them (the notebook report, the
+    /// Jupyter kernel); nil: they are printed as text. A sink that also wants the
+    /// text (a report teeing a terminal) prints `table.render()` itself.
+    public var tableSink: ((_ table: TextTable, _ title: String?, _ indent: String) -> Void)?
+
+    /// A table of results: to the table sink when there is one, else as text.
+    public func table(_ table: TextTable, title: String? = nil, indent: String = "") {
+        if let tableSink { tableSink(table, title, indent) } else { print(table.render(indent: indent)) }
+    }
+
+    /// Progress of long work for a rich client (the kernel's updating display);
+    /// when set, progress bars report here instead of drawing on the terminal.
+    public var progressSink: ((ProgressEvent) -> Void)?
+
     /// A line of results.
     public func print(_ line: String) { writeOut(line + "\n") }
     /// Errors and warnings.
     public func error(_ text: String) { writeErr(text.hasSuffix("\n") ? text : text + "\n") }
     /// Raw text (progress bars redraw with \r).
     public func write(_ text: String) { writeOut(text) }
+}
+
+/// One step of a progress display: an update, or the end (the display is removed).
+public enum ProgressEvent: Sendable {
+    case update(fraction: Double, text: String)
+    case end
 }

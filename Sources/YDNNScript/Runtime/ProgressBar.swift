@@ -10,10 +10,10 @@ struct ProgressBar {
 
     init(_ interpreter: Interpreter) {
         console = interpreter.console
-        switch interpreter.setting("progress").description {
-        case "on": enabled = true
-        case "off": enabled = false
-        default: enabled = interpreter.console.isTerminal
+        switch interpreter.session.settings.progress {
+        case .on: enabled = true
+        case .off: enabled = false
+        case .auto: enabled = interpreter.console.isTerminal || interpreter.console.progressSink != nil
         }
     }
 
@@ -23,6 +23,11 @@ struct ProgressBar {
         let now = Date().timeIntervalSinceReferenceDate
         if now - lastDraw < 0.1 && fraction < 1 { return }
         lastDraw = now
+        if let sink = console.progressSink {
+            sink(.update(fraction: fraction, text: text))
+            drawn = true
+            return
+        }
         let width = 24
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "░", count: max(0, width - filled))
@@ -33,6 +38,11 @@ struct ProgressBar {
     /// Erases the bar so the next line prints cleanly.
     mutating func clear() {
         guard drawn else { return }
+        if let sink = console.progressSink {
+            sink(.end)
+            drawn = false
+            return
+        }
         console.write("\r\u{1B}[2K")
         drawn = false
     }

@@ -27,14 +27,14 @@ public struct MetaCommands {
         case ":help", ":h", ":?":
             var table = TextTable(["command", "what it does"])
             for m in Self.all { table.add([m.usage, m.doc]) }
-            console.print(table.render())
+            console.table(table)
             console.print("\nKeys: Tab completes, Up/Down recall history, Ctrl-C clears the line or stops training, Ctrl-D exits.")
         case ":vars":
             let vars = interpreter.variables.sorted { $0.key < $1.key }
             if vars.isEmpty { console.print("(no variables)"); return true }
             var table = TextTable(["name", "type", "value"])
             for (k, v) in vars { table.add(["$" + k, v.typeName, v.literal]) }
-            console.print(table.render())
+            console.table(table)
         case ":save":
             guard !argument.isEmpty else { console.error("usage: :save FILE"); return false }
             let path = Self.unquote(argument)
