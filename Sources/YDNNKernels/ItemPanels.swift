@@ -72,7 +72,7 @@ package struct ItemPanels: @unchecked Sendable {
         let h = heapBase + r
         let t = heaps[h].threshold
         // Horizontal max instead of `any(s .>= t)`, whose mask compiles to a scalar loop.
-        guard horizontalMax(s) >= t else { return }
+        guard !(horizontalMax(s) < t) else { return }  // NaN: look at each item
         for l in 0..<8 {
             let item = firstItem + l
             guard item < count, s[l] >= heaps[h].threshold else { continue }

@@ -73,7 +73,7 @@ package struct TopKHeap {
             let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
             // A horizontal max, not `any(v .>= t)`: the mask comparison compiles to a
             // lane-by-lane loop through the stack (measured 5x slower in the batch kernel).
-            if horizontalMax(v) >= threshold {
+            if !(horizontalMax(v) < threshold) {  // NaN: look at each item
                 for l in 0..<8 where v[l] >= threshold && !excluding.contains(first + j + l) {
                     push(v[l], Int32(first + j + l))
                 }

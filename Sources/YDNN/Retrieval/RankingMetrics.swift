@@ -394,12 +394,9 @@ public enum TargetRanking {
         }
     }
 
+    /// A non-finite target score ranks behind every candidate (never a hit).
     static func rank(of target: Int, scores: [Float], seen: [Int]) -> Int {
-        let st = scores[target]
-        var r = 0
-        for (i, s) in scores.enumerated() where s > st || (s == st && i < target) { r += 1 }
-        for i in Set(seen) where i != target && (scores[i] > st || (scores[i] == st && i < target)) { r -= 1 }
-        return r
+        ScoreOrder.rank(of: target, scores: scores, seen: seen)
     }
 
     /// Exact ranks of targets among all items by inner product, users split over

@@ -16,7 +16,11 @@ struct SaveIndexCommand: ScriptCommand {
         guard let index = context.session.index?.index else {
             throw context.failure("there is no index to save", help: "build one first: index hnsw")
         }
-        try index.save(to: path.text)
+        guard let model = context.session.model, context.session.currentIndex != nil else {
+            throw context.failure("the index was built before the model last changed", help: "run 'index' again")
+        }
+        // The fingerprint of the item vectors lets 'load index' refuse another model's index.
+        try IndexFile.save(index, to: path.text, itemFingerprint: model.itemVectorFingerprint())
         context.console.print("saved index to \(path) (\(index.summary))")
         return .none
     }
@@ -50,7 +54,7 @@ struct LoadIndexCommand: ScriptCommand {
 
     func run(_ context: CommandContext) throws -> Value {
         guard let model = context.session.model else { throw context.failure("load or train the model the index was built for first") }
-        var index = try IndexFile.load(path: path.text)
+        var index = try IndexFile.load(path: path.text, expectedItemFingerprint: model.itemVectorFingerprint())
         // An inner-product graph is stored over SIMPLE-LSH-augmented items: one more dimension.
         if index.dimension == model.vectorDimension + 1, index.metric == .innerProduct {
             index = AugmentedInnerProductIndex(wrapping: index)

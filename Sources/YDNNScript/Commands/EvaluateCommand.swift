@@ -7,13 +7,6 @@ import YDNN
 /// `evaluate via=`: rank every item, or search the built index.
 enum RankingSource: String, ChoiceArgument { case exact, index }
 
-/// What the last `evaluate` measured, per user, for experiments to compare.
-public struct EvaluationRecord {
-    public let metrics: [RankingMetric]
-    public let model: RankingEvaluation
-    public let baseline: RankingEvaluation
-}
-
 struct EvaluateCommand: ScriptCommand {
     static let name = "evaluate"
     static let topic = Topic.retrieval

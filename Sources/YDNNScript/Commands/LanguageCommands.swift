@@ -113,6 +113,13 @@ struct HelpCommand: ScriptCommand {
     }
 }
 
+extension Interpreter {
+    /// An interpreter with every command ydnn has.
+    public convenience init(console: Console = .standard()) {
+        self.init(console: console, registry: .standard)
+    }
+}
+
 /// Commands with kinds (`load paddle`, `save model`): the group's own line in help.
 struct CommandGroup {
     let name: String

@@ -145,7 +145,7 @@ struct TrainCommand: ScriptCommand {
     func run(_ context: CommandContext) throws -> Value {
         let console = context.console
         let samples = try context.session.samples()
-        let model = try context.session.currentModel(for: samples, console: console)
+        let model = try context.session.currentModel(for: samples, console: console, batchSize: batch, optimizer: optimizer)
         var options = TrainOptions(
             epochs: epochs, batchSize: batch,
             optimizer: OptimizerSpec(optimizer, learningRate: lr.map(Float.init), l2: Float(l2)),

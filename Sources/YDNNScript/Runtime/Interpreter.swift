@@ -25,7 +25,7 @@ public final class Interpreter {
     /// notebook report starts a new entry there).
     public var onTopLevelStatement: ((Statement) -> Void)?
 
-    public init(console: Console = .standard(), registry: CommandRegistry = .standard) {
+    public init(console: Console, registry: CommandRegistry) {
         self.console = console
         self.registry = registry
         self.sources = SourceLoader(commandNames: Set(registry.names))

@@ -83,7 +83,9 @@ public struct Session {
 
     /// The model for the current spec and data: the existing one when it still
     /// fits, else a fresh one (new weights) built with the seed.
-    mutating func currentModel(for samples: SampleSet, console: Console) throws -> Model {
+    /// `batchSize` and `optimizer` size the memory estimate checked before allocating.
+    mutating func currentModel(for samples: SampleSet, console: Console, batchSize: Int = 128,
+                               optimizer: OptimizerSpec.Kind = .adam) throws -> Model {
         var spec = self.spec
         // The negatives command is the one place the noise is chosen; the spec records it.
         spec.output.noise = OutputSpec.Noise(data.negatives)
@@ -95,6 +97,10 @@ public struct Session {
             if let saved = modelVocabularies { try checkVocabularies(saved, against: try data.vocabularies()) }
             return m
         }
+        // Limits before allocation: a network that cannot fit, or more negatives than items.
+        try spec.validateNegatives(itemCount: samples.items.count)
+        try spec.checkFitsInMemory(features: samples.features, itemCount: samples.items.count,
+                                   batchSize: batchSize, optimizer: optimizer, threads: settings.threads)
         modelVocabularies = nil
         if model != nil { console.print("note: the network or the data changed; building a new model (fresh weights)") }
         let m = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: seed)
