@@ -62,10 +62,12 @@ let package = Package(
             swiftSettings: release
         ),
 
-        .executableTarget(name: "ydnn-bench", dependencies: ["YDNN"], path: "benchmarks/Sources/ydnn-bench",
+        .executableTarget(name: "ydnn-bench", dependencies: ["YDNN", "YDNNTestSupport"], path: "benchmarks/Sources/ydnn-bench",
                           swiftSettings: release + v6),
 
-        .testTarget(name: "YDNNTests", dependencies: ["YDNN"], swiftSettings: v6),
+        // Generated sample sets for the model's tests and benchmarks: not part of any product.
+        .target(name: "YDNNTestSupport", dependencies: ["YDNN"], path: "Tests/YDNNTestSupport", swiftSettings: v6),
+        .testTarget(name: "YDNNTests", dependencies: ["YDNN", "YDNNTestSupport"], swiftSettings: v6),
         .testTarget(name: "YDNNScriptTests", dependencies: ["YDNNScript"]),
         .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"], swiftSettings: v6),
         // Runs the built `ydnn` binary on scripts; needs no module of ours.

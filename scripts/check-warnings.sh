@@ -18,7 +18,7 @@ if [ $# -gt 0 ]; then
     targets=("$@")
 else
     # Keep in step with the targets that have `v6` in Package.swift.
-    targets=(YDNNSignals YDNNKernels YDNN YDNNRepl ydnn-bench YDNNTests YDNNReplTests)
+    targets=(YDNNSignals YDNNKernels YDNN YDNNRepl YDNNTestSupport ydnn-bench YDNNTests YDNNReplTests)
 fi
 
 # Everything but the fetched dependencies goes, so every file of ours is compiled.

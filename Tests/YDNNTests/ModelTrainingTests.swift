@@ -1,5 +1,6 @@
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 final class ModelTrainingTests: XCTestCase {
     var shape: SyntheticSamples.Shape {
