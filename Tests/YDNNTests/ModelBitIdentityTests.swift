@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 /// Pins the exact bits of initial weights and of short deterministic training runs,
 /// recorded before the parameter layout was declared in one place. Refactors of

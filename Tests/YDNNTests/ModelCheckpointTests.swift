@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 final class ModelCheckpointTests: XCTestCase {
     var shape: SyntheticSamples.Shape {

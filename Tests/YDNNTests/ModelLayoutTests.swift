@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 /// The single parameter layout, the noise names, the memory estimate and the
 /// order of non-finite scores.

@@ -1,5 +1,6 @@
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 /// Issue 13: an index file records which item vectors it was built from, and
 /// loading it for a model checks that they are the model's.

@@ -66,7 +66,7 @@ public final class Optimizer {
         }
         let groups = Optimizer.balance(gradients.map(\.workSize), into: threads)
         if groups.count == 1 { for g in gradients { update(g) }; return }
-        DispatchQueue.concurrentPerform(iterations: groups.count) { k in for i in groups[k] { update(gradients[i]) } }
+        runWorkers(groups.count) { k in for i in groups[k] { update(gradients[i]) } }
     }
 
     /// Splits items into at most `n` groups of similar total size (largest first,

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import YDNNSignals
 
 public struct TrainOptions: Sendable {
     public var epochs: Int = 1
@@ -79,9 +80,14 @@ public final class Trainer {
     public init(_ options: TrainOptions) { self.options = options }
 
     /// Trains in place. `progress` is called on the calling thread after each batch.
-    /// Polls `Interrupt.isRequested` between batches (and clears it when it stops).
     /// With `validation` samples, their loss is computed after every epoch.
+    ///
+    /// Cancellation: `token` is looked at after every batch. Once it is cancelled the
+    /// trainer finishes that batch, keeps the weights and returns outcome
+    /// `.interrupted` (it does not throw `Cancelled`, and it leaves the token
+    /// cancelled for its caller to see).
     public func train(_ model: Model, on samples: SampleBatch, validation: SampleBatch? = nil,
+                      token: CancellationToken = .process,
                       progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
         guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }
         guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
@@ -144,7 +150,7 @@ public final class Trainer {
                     workers[w].zeroGradients()
                     shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale)
                 }
-                if shards == 1 { step(0) } else { DispatchQueue.concurrentPerform(iterations: shards, execute: step) }
+                runWorkers(shards, step)
                 let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)
                 if !batchLoss.isFinite {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
@@ -162,7 +168,7 @@ public final class Trainer {
                         finite[i] = grads[i].isFinite
                     }
                 }
-                if groups.count == 1 { reduce(0) } else { DispatchQueue.concurrentPerform(iterations: groups.count, execute: reduce) }
+                runWorkers(groups.count, reduce)
                 // A finite loss can still come with an overflowing gradient; applying it
                 // would poison the weights, so it stops training the same way.
                 if !finite.allSatisfy({ $0 }) {
@@ -179,7 +185,7 @@ public final class Trainer {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let done = (epoch - 1) * batches + b + 1
                 let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
-                let interrupted = Interrupt.isRequested
+                let interrupted = token.isCancelled
                 if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
                 var validationLoss: Double? = nil
                 if b + 1 == batches, let validation, validation.count > 0 {
@@ -191,7 +197,6 @@ public final class Trainer {
                                         eta: Double(totalBatches - done) * elapsed / Double(done),
                                         isEpochEnd: b + 1 == batches, validationLoss: validationLoss))
                 if interrupted {
-                    Interrupt.clear()
                     report.outcome = .interrupted
                     break training
                 }

@@ -105,7 +105,7 @@ struct BinaryReader {
 ///     try IndexFile.save(index, to: path, itemFingerprint: model.itemVectorFingerprint())
 ///     let index = try IndexFile.load(path: path, expectedItemFingerprint: model.itemVectorFingerprint())
 public enum IndexFile {
-    public enum Kind: UInt32 { case exact = 1, lsh = 2, hnsw = 3 }
+    public enum Kind: UInt32, Sendable { case exact = 1, lsh = 2, hnsw = 3 }
     static let magic: [UInt8] = Array("YDNNIDX\n".utf8)
     public static let formatVersion: UInt32 = 2
 

@@ -401,9 +401,10 @@ public enum TargetRanking {
 
     /// Exact ranks of targets among all items by inner product, users split over
     /// `threads` workers. Scores come from `ExactIndex.scores(for:)`, so the ranks
-    /// agree with the lists that exact search and `mine` produce.
+    /// agree with the lists that exact search and `mine` produce. Throws `Cancelled`
+    /// when `token` is cancelled (checked before every chunk of 16 users).
     public static func ranks(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]]? = nil,
-                             threads: Int = retrievalDefaultThreads) -> [Int] {
+                             threads: Int = retrievalDefaultThreads, token: CancellationToken) throws -> [Int] {
         precondition(users.dimension == items.dimension, "users and items differ in dimension")
         precondition(users.count == targets.count, "one target per user")
         precondition(seen == nil || seen!.count == targets.count, "one seen list per user")
@@ -418,13 +419,14 @@ public enum TargetRanking {
             runWorkers(min(max(1, threads), max(1, chunks))) { _ in
                 while true {
                     let c = counter.take()
-                    if c >= chunks { return }
+                    if c >= chunks || token.isCancelled { return }
                     for u in (c * chunk) ..< min(nu, (c + 1) * chunk) {
                         res[u] = rank(of: targets[u], scores: exact.scores(for: users.row(u)), seen: seen?[u] ?? [])
                     }
                 }
             }
         }
+        try token.check()
         return out
     }
 }
@@ -507,13 +509,14 @@ extension RankingEvaluation {
     /// coverage@K, popularity@K and age@K are computed from each ranker's top-K
     /// lists; the catalogue is every item but `never`, with `itemCounts` as the
     /// training clicks. age@K needs `firstClickTimes` (per item, NaN for never
-    /// clicked) and `servingTime`.
+    /// clicked) and `servingTime`. Throws `Cancelled` when `token` is cancelled.
     public static func leaveLastOut(users: VectorSet, items: VectorSet, targets: [Int], seen: [[Int]],
                                     itemCounts: [Int], metrics: [RankingMetric], excludeSeen: Bool,
                                     never: [Int] = [], index: VectorIndex? = nil,
                                     unrankableUsers extra: Int = 0, skipUnrankable: Bool = false,
                                     firstClickTimes: [Double]? = nil, servingTime: Double? = nil,
-                                    threads: Int = retrievalDefaultThreads) -> LeaveLastOutReport {
+                                    threads: Int = retrievalDefaultThreads,
+                                    token: CancellationToken) throws -> LeaveLastOutReport {
         precondition(itemCounts.count == items.count, "one training count per item")
         precondition(users.count == targets.count, "one target per user")
         precondition(extra >= 0, "unrankableUsers cannot be negative")
@@ -530,15 +533,17 @@ extension RankingEvaluation {
         var modelLists: [[Int]]? = nil
         if let index {
             let cutoff = max(metrics.map { $0.cutoff ?? 100 }.max() ?? 10, listCutoff ?? 0)
-            let lists = index.searchBatch(users, k: cutoff, excluding: exclusion, threads: threads, progress: nil)
+            let lists = try index.searchBatch(users, k: cutoff, excluding: exclusion, threads: threads, token: token, progress: nil)
                 .map { $0.map(\.item) }
             modelRanks = TargetRanking.ranks(rankedLists: lists, targets: safeTargets)
             modelLists = lists
         } else {
-            modelRanks = TargetRanking.ranks(users: users, items: items, targets: safeTargets, seen: exclusion, threads: threads)
+            modelRanks = try TargetRanking.ranks(users: users, items: items, targets: safeTargets, seen: exclusion, threads: threads,
+                                                 token: token)
                 .map { Optional($0) }
             if let k = listCutoff, items.count > 0 {
-                modelLists = ExactIndex(items: items).searchBatch(users, k: k, excluding: exclusion, threads: threads, progress: nil)
+                modelLists = try ExactIndex(items: items).searchBatch(users, k: k, excluding: exclusion, threads: threads,
+                                                                      token: token, progress: nil)
                     .map { $0.map(\.item) }
             }
         }
