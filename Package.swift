@@ -1,12 +1,28 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Release builds are where speed matters: -Ounchecked drops bounds checks in the
-// numeric kernels and -target-cpu haswell lets SIMD use AVX2 + FMA (about 100x on
-// the kernels measured in PLATFORM-NOTES). Root package only, so unsafeFlags are fine.
-let fast: [SwiftSetting] = [
+// Release flags. Root package only, so unsafeFlags are fine.
+//
+// `-target-cpu haswell` everywhere: without it Swift compiles for baseline x86-64
+// and SIMD code gets no AVX2/FMA (a SIMD8 FMA kernel ran ~100x slower, see
+// PLATFORM-NOTES).
+//
+// `-Ounchecked` only for YDNNKernels: it drops every `precondition`, overflow and
+// bounds check, so it belongs only where a measurement showed the checks cost
+// something: the numeric inner loops (BLAS bridge, SIMD scoring, top-K heaps),
+// which were measured under -Ounchecked. Everything else (the library's 50-odd
+// argument checks, the language, the REPL) keeps its preconditions in release.
+// Note that @inlinable kernel helpers are compiled into their callers and follow
+// the callers' flags.
+let release: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+]
+let kernels: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
 ]
+// Swift 6 language mode, target by target until every target is there: YDNNScript,
+// ydnn and their tests stay in 5 until the language rewrite lands.
+let v6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "ydnn",
@@ -23,12 +39,19 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // Cancellation: the token long work polls and the SIGINT handler that cancels it.
+        // No dependencies, so the line editor can use it without the model library.
+        .target(name: "YDNNSignals", swiftSettings: release + v6),
+        // The numeric kernels: the OpenBLAS bridge, SIMD dot products, item-panel
+        // scoring, top-K heaps. The only target built with -Ounchecked (see above).
+        .target(name: "YDNNKernels", dependencies: ["COpenBLAS"], swiftSettings: kernels + v6),
         // The model library: tensors, data, model, retrieval. Knows nothing of the language.
-        .target(name: "YDNN", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "YDNN", dependencies: ["YDNNKernels", "YDNNSignals"], swiftSettings: release + v6),
         // The language: lexer, parser, AST, checker, interpreter, command registry.
-        .target(name: "YDNNScript", dependencies: ["YDNN"], swiftSettings: fast),
-        // The line editor: libedit, history, completion, continuation. Knows nothing of the language.
-        .target(name: "YDNNRepl", dependencies: ["YDNN", "CEditLine"], swiftSettings: fast),
+        .target(name: "YDNNScript", dependencies: ["YDNN"], swiftSettings: release),
+        // The line editor: libedit, history, completion, continuation. Knows nothing of
+        // the language nor of the model.
+        .target(name: "YDNNRepl", dependencies: ["YDNNSignals", "CEditLine"], swiftSettings: release + v6),
         // The executable: `ydnn run FILE`, `ydnn check FILE`, `ydnn` (REPL).
         .executableTarget(
             name: "ydnn",
@@ -36,14 +59,17 @@ let package = Package(
                 "YDNNScript", "YDNNRepl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: fast
+            swiftSettings: release
         ),
 
-        .executableTarget(name: "ydnn-bench", dependencies: ["YDNN"], path: "benchmarks/Sources/ydnn-bench", swiftSettings: fast),
+        .executableTarget(name: "ydnn-bench", dependencies: ["YDNN", "YDNNTestSupport"], path: "benchmarks/Sources/ydnn-bench",
+                          swiftSettings: release + v6),
 
-        .testTarget(name: "YDNNTests", dependencies: ["YDNN"]),
+        // Generated sample sets for the model's tests and benchmarks: not part of any product.
+        .target(name: "YDNNTestSupport", dependencies: ["YDNN"], path: "Tests/YDNNTestSupport", swiftSettings: v6),
+        .testTarget(name: "YDNNTests", dependencies: ["YDNN", "YDNNTestSupport"], swiftSettings: v6),
         .testTarget(name: "YDNNScriptTests", dependencies: ["YDNNScript"]),
-        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"]),
+        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"], swiftSettings: v6),
         // Runs the built `ydnn` binary on scripts; needs no module of ours.
         .testTarget(name: "CLITests", dependencies: []),
     ],

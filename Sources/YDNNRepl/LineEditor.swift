@@ -1,6 +1,6 @@
 @preconcurrency import CEditLine
 import Foundation
-import YDNN
+import YDNNSignals
 
 /// What one call to the line editor produced.
 enum EditorInput {
@@ -44,15 +44,15 @@ final class LineEditor {
     }
 
     /// Reads one line. Ctrl-C arrives as SIGINT: libedit's own handler restores the
-    /// terminal and re-raises it to `Interrupt`'s handler (installed without
-    /// SA_RESTART), which sets the flag; the read fails with EINTR and `readline`
-    /// returns NULL just as it does for Ctrl-D. The flag tells the two apart.
+    /// terminal and re-raises it to our handler (`CancellationToken.installInterruptHandler`,
+    /// without SA_RESTART), which cancels the process token; the read fails with EINTR
+    /// and `readline` returns NULL just as it does for Ctrl-D. The token tells the two apart.
     func read(prompt: String) -> EditorInput {
         guard let raw = readline(prompt) else {
-            return Interrupt.clear() ? .interrupted : .endOfInput
+            return CancellationToken.process.reset() ? .interrupted : .endOfInput
         }
         defer { free(raw) }
-        if Interrupt.clear() { return .interrupted }
+        if CancellationToken.process.reset() { return .interrupted }
         return .line(String(cString: raw))
     }
 

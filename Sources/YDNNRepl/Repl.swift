@@ -1,5 +1,8 @@
-import Foundation
-import YDNN
+// `stdout` is a mutable C global; Swift 6 rejects touching it unless the module
+// that declares it is imported @preconcurrency. The REPL only flushes it, on the
+// one thread that runs the loop.
+@preconcurrency import Foundation
+import YDNNSignals
 
 /// The interactive loop around a `ReplEngine`.
 ///
@@ -76,7 +79,7 @@ public final class Repl {
 
     private func runTerminal() -> Int32 {
         // Idempotent; without it Ctrl-C would kill the session and lose the history.
-        Interrupt.installHandler()
+        CancellationToken.installInterruptHandler()
         if let path = historyPath {
             history = History.load(from: path, limit: history.limit)
         }
@@ -90,7 +93,7 @@ public final class Repl {
 
         while true {
             // A Ctrl-C that stopped the engine's last run must not cancel the next line.
-            Interrupt.clear()
+            CancellationToken.process.reset()
             fflush(stdout)
             switch editor.read(prompt: buffer.isEmpty ? Repl.prompt : Repl.continuationPrompt) {
             case .endOfInput:

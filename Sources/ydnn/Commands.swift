@@ -29,13 +29,13 @@ struct Ydnn: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a recipe and print its results.")
 
-    @Argument(help: "The recipe (.ydnn file), or a notebook for the ydnn kernel (.ipynb: its code cells in order).")
+    @ArgumentParser.Argument(help: "The recipe (.ydnn file), or a notebook for the ydnn kernel (.ipynb: its code cells in order).")
     var file: String
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe's 'let NAME = ...' default.", valueName: "name=value"))
+    @ArgumentParser.Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe's 'let NAME = ...' default.", valueName: "name=value"))
     var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("Also write a notebook-style report of the run (.html, .ipynb, or .md with SVG charts beside it).", valueName: "file"))
+    @ArgumentParser.Option(help: ArgumentHelp("Also write a notebook-style report of the run (.html, .ipynb, or .md with SVG charts beside it).", valueName: "file"))
     var report: String?
 
     @Flag(name: .customLong("no-log"), help: "Do not append the experiments' results to runs.jsonl beside the recipe.")
@@ -85,10 +85,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check recipes without running them; report every error.")
 
-    @Argument(help: "The recipes (.ydnn files).")
+    @ArgumentParser.Argument(help: "The recipes (.ydnn files).")
     var files: [String]
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("As for 'run'.", valueName: "name=value"))
+    @ArgumentParser.Option(name: .customLong("set"), help: ArgumentHelp("As for 'run'.", valueName: "name=value"))
     var assignments: [String] = []
 
     mutating func run() throws {
@@ -116,12 +116,12 @@ struct Check: ParsableCommand {
 
 /// Usage checks shared by run and check: the file exists, `--set` names a `let`.
 func prepare(_ interpreter: Interpreter, file: String, assignments: [String]) throws {
-    var overrides: [String: Value] = [:]
+    var overrides: [String: Override] = [:]
     for a in assignments {
         guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
             throw ValidationError("--set expects name=value, got '\(a)'")
         }
-        overrides[String(a[..<eq])] = parseOverride(String(a[a.index(after: eq)...]))
+        overrides[String(a[..<eq])] = Override(String(a[a.index(after: eq)...]))
     }
     if !overrides.isEmpty {
         let names = interpreter.letNames(path: file)
@@ -131,12 +131,4 @@ func prepare(_ interpreter: Interpreter, file: String, assignments: [String]) th
         }
     }
     interpreter.overrides = overrides
-}
-
-/// A `--set` value is read as a ydnn literal (5, 1e-3, adam, [1, 2], "text");
-/// anything else, such as a bare path, is taken as text.
-func parseOverride(_ text: String) -> Value {
-    let interpreter = Interpreter(console: Console.capture().0)
-    if interpreter.run(source: "let v = " + text), let v = interpreter.variables["v"] { return v }
-    return .string(text)
 }

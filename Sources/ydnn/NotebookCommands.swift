@@ -16,10 +16,10 @@ struct NotebookCommand: ParsableCommand {
         'ydnn run out.ipynb'.
         """)
 
-    @Argument(help: "The recipe (.ydnn file).")
+    @ArgumentParser.Argument(help: "The recipe (.ydnn file).")
     var recipe: String
 
-    @Argument(help: "The notebook to write (.ipynb).")
+    @ArgumentParser.Argument(help: "The notebook to write (.ipynb).")
     var output: String
 
     mutating func validate() throws {
@@ -77,11 +77,11 @@ func runNotebook(path: String, assignments: [String], report: String?, noLog: Bo
         box.notebook.appendTable(table, title: title)
     }
     let interpreter = Interpreter(console: console)
-    interpreter.overrides = try notebookOverrides(assignments, cells: codeCells, path: path)
+    let cellsToRun = try applyNotebookOverrides(assignments, cells: codeCells, path: path, registry: interpreter.registry)
 
     Interrupt.installHandler()
     var status: Int32 = 0
-    for (k, source) in codeCells.enumerated() {
+    for (k, source) in cellsToRun.enumerated() {
         box.notebook.beginStatement(source)
         if source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
         if !interpreter.run(source: source, name: "\(path) cell \(k + 1)", firstLine: 1) || Interrupt.isRequested {
@@ -105,26 +105,62 @@ func runNotebook(path: String, assignments: [String], report: String?, noLog: Bo
     if status != 0 { throw ExitCode(status) }
 }
 
-/// `--set name=value` for a notebook: the name must be bound by a `let` in one of its code cells.
-func notebookOverrides(_ assignments: [String], cells: [String], path: String) throws -> [String: Value] {
-    var overrides: [String: Value] = [:]
+/// `--set name=value` for a notebook: replaces the value of the first top-level
+/// `let name = ...` in its code cells (as `--set` does for a recipe's), by
+/// rewriting that expression in the cell's text before it runs; line and column
+/// numbers of everything else stay as written. A value that is not a literal
+/// (a bare path) is taken as text. Returns the cells to run.
+func applyNotebookOverrides(_ assignments: [String], cells: [String], path: String,
+                            registry: CommandRegistry) throws -> [String] {
+    var overrides: [(name: String, text: String)] = []
     for a in assignments {
         guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
             throw ValidationError("--set expects name=value, got '\(a)'")
         }
-        overrides[String(a[..<eq])] = parseOverride(String(a[a.index(after: eq)...]))
+        overrides.append((String(a[..<eq]), String(a[a.index(after: eq)...])))
     }
-    guard !overrides.isEmpty else { return [:] }
+    guard !overrides.isEmpty else { return cells }
+    var pending = Dictionary(overrides.map { ($0.name, overrideLiteral($0.text)) }, uniquingKeysWith: { _, last in last })
     var names: Set<String> = []
-    let pattern = try NSRegularExpression(pattern: #"(?m)^\s*let\s+([A-Za-z_][A-Za-z0-9_]*)\s*="#)
-    for cell in cells {
-        for m in pattern.matches(in: cell, range: NSRange(cell.startIndex..., in: cell)) {
-            if let r = Range(m.range(at: 1), in: cell) { names.insert(String(cell[r])) }
+    var result = cells
+    for (k, cell) in cells.enumerated() {
+        let file = SourceFile(name: "", text: cell)
+        let (statements, _) = Parser.parse(file, commandNames: Set(registry.names))
+        var replacements: [(Range<Int>, String)] = []
+        for statement in statements {
+            guard case .binding(let name, _, let value, _) = statement else { continue }
+            names.insert(name)
+            guard case .expression(let e) = value, let literal = pending.removeValue(forKey: name) else { continue }
+            replacements.append((e.span.start..<e.span.end, literal))
         }
+        guard !replacements.isEmpty else { continue }
+        var bytes = Array(cell.utf8)
+        for (range, literal) in replacements.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
+            bytes.replaceSubrange(range, with: Array(literal.utf8))
+        }
+        result[k] = String(decoding: bytes, as: UTF8.self)
     }
-    for name in overrides.keys.sorted() where !names.contains(name) {
+    for name in pending.keys.sorted() {
         let hint = closestMatch(to: name, in: Array(names)).map { "; did you mean '\($0)'?" } ?? ""
         throw ValidationError("--set \(name): \(path) has no 'let \(name) = ...'\(hint)")
     }
-    return overrides
+    return result
+}
+
+/// A `--set` value as ydnn source: a literal (5, 1e-3, adam, hr@10, [1, 2],
+/// "text") as given, anything else as a quoted string.
+func overrideLiteral(_ text: String) -> String {
+    let (statements, errors) = Parser.parse(SourceFile(name: "--set", text: "let v = " + text), commandNames: [])
+    func isLiteral(_ e: Expr) -> Bool {
+        switch e {
+        case .integer, .float, .symbol, .metric: return true
+        case .string: return !text.contains("$")  // no interpolation: it would read the session
+        case .list(let items, _): return items.allSatisfy(isLiteral)
+        case .variable: return false
+        }
+    }
+    if errors.isEmpty, statements.count == 1, case .binding(_, _, .expression(let e), _) = statements[0], isLiteral(e) {
+        return text
+    }
+    return Value.string(text).literal
 }

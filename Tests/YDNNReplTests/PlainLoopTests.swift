@@ -1,4 +1,6 @@
-import Foundation
+// The redirection test touches the C globals `stdin`/`stdout`, which Swift 6
+// accepts only through a @preconcurrency import; it runs on one thread.
+@preconcurrency import Foundation
 import XCTest
 import YDNNRepl
 

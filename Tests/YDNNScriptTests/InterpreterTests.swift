@@ -36,7 +36,7 @@ final class InterpreterTests: XCTestCase {
         let (console, read) = Console.capture()
         let i = Interpreter(console: console)
         XCTAssertTrue(i.run(source: "set threads=1 precision=2\nshow precision"))
-        XCTAssertEqual(i.setting("threads"), .integer(1))
+        XCTAssertEqual(i.settings.threads, 1)
         XCTAssertEqual(read().out, "2\n")
         XCTAssertFalse(i.run(source: "set"))
     }
@@ -86,7 +86,7 @@ final class InterpreterTests: XCTestCase {
         try "let epochs = 3\nlet epochs = 4\nprint $epochs\n".write(toFile: path, atomically: true, encoding: .utf8)
         let (console, read) = Console.capture()
         let i = Interpreter(console: console)
-        i.overrides = ["epochs": .integer(9)]
+        i.overrides = ["epochs": Override("9")]
         try i.run(path: path)
         XCTAssertEqual(read().out, "4\n")   // the second let is the script's own choice
         XCTAssertEqual(i.letNames(path: path), ["epochs"])

@@ -20,7 +20,7 @@ final class ReferenceTests: XCTestCase {
     func testEveryCommandHasAHandlerAndDocs() {
         for spec in CommandRegistry.standard.commands {
             for s in spec.forms.isEmpty ? [spec] : spec.forms {
-                XCTAssertNotNil(s.handler, s.name)
+                XCTAssertNotNil(s.command, s.name)
                 XCTAssertFalse(s.summary.isEmpty, s.name)
                 for p in s.namedParams + (s.rest.map { [$0] } ?? []) { XCTAssertFalse(p.doc.isEmpty, "\(s.name) \(p.name)") }
             }

@@ -30,7 +30,8 @@ final class TempDir {
 
     func write(_ name: String, _ text: String) -> String {
         let p = path + "/" + name
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        let created = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        precondition(created, "cannot create \(p)")
         return p
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 /// Ratings in click logs and the weights they give the `items` history
 /// (weighted pooling: `pool items avg weighted=on`).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 final class ModelCheckpointTests: XCTestCase {
     var shape: SyntheticSamples.Shape {
@@ -91,8 +92,8 @@ final class ModelCheckpointTests: XCTestCase {
         expectError(magic, "not a ydnn model file")
 
         var version = good
-        version[8] = 2
-        expectError(resealed(version), "version 2 is not supported")
+        version[8] = 3
+        expectError(resealed(version), "version 3 is not supported")
 
         // A header that disagrees with the payload (one more item than stored).
         let needle = Array("\"itemCount\":50".utf8)
@@ -124,7 +125,7 @@ final class ModelCheckpointTests: XCTestCase {
         }
         // Missing folders are created, so the unwritable path goes through a regular file.
         let file = tempPath("not-a-folder")
-        FileManager.default.createFile(atPath: file, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data()))
         XCTAssertThrowsError(try model.save(to: file + "/model.bin")) { e in
             XCTAssert("\(e)".contains("cannot write"), "\(e)")
         }
@@ -140,4 +141,112 @@ final class ModelCheckpointTests: XCTestCase {
     func testCRCMatchesKnownValue() {
         XCTAssertEqual(Checkpoint.crc32(Array("123456789".utf8)), 0xCBF4_3926)
     }
+
+    /// Bits of every weight, for exact comparisons (NaN-safe, unlike Float ==).
+    func bits(_ m: Model) -> [[UInt32]] { m.parameters.map { $0.value.map(\.bitPattern) } }
+
+    /// Issue 13: `train epochs=2` equals `train epochs=1; save; load; train epochs=1`
+    /// bit for bit, for every optimizer (moments and step count) and for the losses
+    /// that draw negatives (the streams go on where they stood).
+    func testTrainingContinuesExactlyAcrossSaveAndLoad() throws {
+        let features = SyntheticSamples.features(shape)
+        let data = SyntheticSamples.make(count: 48, shape: shape, seed: 4)
+        var specs: [ModelSpec] = []
+        var nce = SyntheticSamples.paddleSpec()
+        nce.encoders.append(.attention("categories", dim: 4))
+        nce.hidden = [DenseSpec(16), DenseSpec(7)]
+        specs.append(nce)
+        specs.append(SyntheticSamples.meanPoolSpec(dim: 8, negatives: 10))
+        for spec in specs {
+            for kind in OptimizerSpec.Kind.allCases {
+                let optimizer = OptimizerSpec(kind, l2: 1e-4)
+                func options(_ epochs: Int) -> TrainOptions { TrainOptions(epochs: epochs, batchSize: 8, optimizer: optimizer, threads: 2) }
+                let straight = try Model(spec: spec, features: features, itemCount: shape.items, seed: 5)
+                _ = try Trainer(options(2)).train(straight, on: data)
+
+                let first = try Model(spec: spec, features: features, itemCount: shape.items, seed: 5)
+                _ = try Trainer(options(1)).train(first, on: data)
+                let path = tempPath("continue-\(spec.output.loss.rawValue)-\(kind).ydnnm")
+                try first.save(to: path)
+                let (resumed, _) = try Model.load(from: path)
+                _ = try Trainer(options(1)).train(resumed, on: data)
+                XCTAssertEqual(bits(resumed), bits(straight), "\(spec.output.loss) \(kind): weights")
+                XCTAssertEqual(resumed.lossHistory, straight.lossHistory, "\(spec.output.loss) \(kind): losses")
+                XCTAssertEqual(resumed.epochsTrained, 2)
+
+                // Without a file in between, the same holds.
+                _ = try Trainer(options(1)).train(first, on: data)
+                XCTAssertEqual(bits(first), bits(straight), "\(spec.output.loss) \(kind): in memory")
+
+                // A file saved without optimizer state is smaller (not for SGD, which has none)
+                // and its model trains on with a fresh optimizer and new streams.
+                let light = try Checkpoint.encode(straight, optimizerState: false)
+                let full = try Checkpoint.encode(straight)
+                if kind != .sgd { XCTAssertLessThan(light.count, full.count - straight.parameterCount * 4 + 1) }
+                let (fresh, _) = try Checkpoint.decode(light)
+                XCTAssertEqual(bits(fresh), bits(straight))
+                _ = try Trainer(options(1)).train(fresh, on: data)
+            }
+        }
+    }
+
+    /// A run goes on only on samples of the same count; other samples start a new run,
+    /// and an interrupted call leaves none to continue.
+    func testNewRunOnOtherSamples() throws {
+        let features = SyntheticSamples.features(shape)
+        let data = SyntheticSamples.make(count: 48, shape: shape, seed: 4)
+        let other = SyntheticSamples.make(count: 40, shape: shape, seed: 6)
+        let options = TrainOptions(epochs: 1, batchSize: 8, threads: 1)
+        let a = try Model(spec: SyntheticSamples.paddleSpec(), features: features, itemCount: shape.items, seed: 5)
+        let b = try Model(spec: SyntheticSamples.paddleSpec(), features: features, itemCount: shape.items, seed: 5)
+        _ = try Trainer(options).train(a, on: data)
+        _ = try Trainer(options).train(b, on: data)
+        _ = try Trainer(options).train(a, on: other)
+        let (c, _) = try Checkpoint.decode(Checkpoint.encode(b))
+        _ = try Trainer(options).train(c, on: other)
+        XCTAssertEqual(bits(a), bits(c), "a new run on other samples is the same in memory and after a load")
+    }
+
+    /// Issue 13: a NaN or infinite weight or moment is refused at load, naming the tensor and element.
+    func testNonFiniteWeightsAreRefused() throws {
+        let (model, _) = try trainedModel()
+        let wx = model.parameter(named: "lstm.items.wx")!
+        wx.value[123] = .nan
+        XCTAssertThrowsError(try Checkpoint.decode(Checkpoint.encode(model))) { e in
+            XCTAssert("\(e)".contains("tensor 'lstm.items.wx' holds NaN at element 123"), "\(e)")
+        }
+        wx.value[123] = 0
+        model.parameter(named: "output.b")!.value[7] = -.infinity
+        XCTAssertThrowsError(try Checkpoint.decode(Checkpoint.encode(model))) { e in
+            XCTAssert("\(e)".contains("tensor 'output.b' holds -infinity at element 7"), "\(e)")
+        }
+        model.parameter(named: "output.b")!.value[7] = 0
+        XCTAssertNoThrow(try Checkpoint.decode(Checkpoint.encode(model)))
+
+        // A moment: corrupt the first float after the weights (dense1.w's... the first
+        // stored tensor's first moment) and reseal the checksum.
+        var bytes = try Checkpoint.encode(model)
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        let at = 16 + headerLength + model.parameterCount * 4
+        for (k, b) in Float.nan.bitPattern.littleEndianBytes.enumerated() { bytes[at + k] = b }
+        expectError(resealed(bytes), "the optimizer's first moment of 'embedding.user_id' holds NaN at element 0")
+    }
+
+    func testOptimizerStateMustFitItsRule() throws {
+        let (model, _) = try trainedModel()
+        let good = try Checkpoint.encode(model)
+        // Rename Adam to SGD in the header: the stored moments no longer fit the rule.
+        let needle = Array("\"kind\":\"adam\"".utf8), replacement = Array("\"kind\":\"sgd\" ".utf8)
+        guard let at = (0...(good.count - needle.count)).first(where: { Array(good[$0..<($0 + needle.count)]) == needle }) else {
+            return XCTFail("the optimizer kind is not in the header")
+        }
+        var forged = good
+        forged.replaceSubrange(at..<(at + needle.count), with: replacement)
+        forged = resealed(forged)
+        expectError(forged, "does not fit sgd")
+    }
+}
+
+extension UInt32 {
+    var littleEndianBytes: [UInt8] { (0..<4).map { UInt8((self >> (8 * $0)) & 0xFF) } }
 }

@@ -1,5 +1,6 @@
 import XCTest
 import YDNN
+import YDNNTestSupport
 
 final class ModelTrainingTests: XCTestCase {
     var shape: SyntheticSamples.Shape {
@@ -243,14 +244,25 @@ final class ModelTrainingTests: XCTestCase {
         let data = SyntheticSamples.make(count: 64, shape: shape, seed: 7)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
         var seen: [TrainProgress] = []
-        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data) { p in
+        let token = CancellationToken()
+        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data, token: token) { p in
             seen.append(p)
-            if seen.count == 2 { Interrupt.request() }
+            if seen.count == 2 { token.cancel() }
         }
         XCTAssertEqual(report.outcome, .interrupted)
         XCTAssertEqual(report.batchLosses.count, 3, "the batch running when Ctrl-C came is finished")
-        XCTAssertFalse(Interrupt.isRequested, "the trainer consumes the interrupt")
+        XCTAssertTrue(token.isCancelled, "the trainer leaves the token to its owner")
         XCTAssertEqual(model.lossHistory.count, 3)
+    }
+
+    func testProcessTokenIsTheDefault() throws {
+        let data = SyntheticSamples.make(count: 64, shape: shape, seed: 7)
+        let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
+        Interrupt.request()
+        defer { Interrupt.clear() }
+        let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data)
+        XCTAssertEqual(report.outcome, .interrupted)
+        XCTAssertEqual(report.batchLosses.count, 1)
     }
 
     func testProgressAndHistory() throws {

@@ -29,13 +29,14 @@ final class RetrievalExactTests: XCTestCase {
         }
     }
 
-    func testBatchMatchesSingleQueriesOnAnyThreadCount() {
+    func testBatchMatchesSingleQueriesOnAnyThreadCount() throws {
         let items = VectorSet.randomUnit(count: 1_000, dimension: 24, seed: 2)
         let queries = VectorSet.randomUnit(count: 70, dimension: 24, seed: 2, stream: "q")
         let index = ExactIndex(items: items)
         let single = (0..<queries.count).map { index.search(queries.row($0), k: 7).map(\.item) }
         for threads in [1, 2] {
-            let batch = index.searchBatch(queries, k: 7, excluding: nil, threads: threads, progress: nil)
+            let batch = try index.searchBatch(queries, k: 7, excluding: nil, threads: threads, token: CancellationToken(),
+                                              progress: nil)
             XCTAssertEqual(batch.map { $0.map(\.item) }, single)
         }
     }
@@ -48,8 +49,8 @@ final class RetrievalExactTests: XCTestCase {
         let index = ExactIndex(items: items)
         XCTAssertEqual(index.search([1, 1], k: 4).map(\.item), [0, 3, 5, 7])
         XCTAssertEqual(index.search([1, 1], k: 3, excluding: [3]).map(\.item), [0, 5, 7])
-        let batch = index.searchBatch(try VectorSet(rows: [[1, 1], [1, 1]]), k: 3, excluding: [[], [0, 7]],
-                                      threads: 2, progress: nil)
+        let batch = try index.searchBatch(try VectorSet(rows: [[1, 1], [1, 1]]), k: 3, excluding: [[], [0, 7]],
+                                          threads: 2, token: CancellationToken(), progress: nil)
         XCTAssertEqual(batch.map { $0.map(\.item) }, [[0, 3, 5], [3, 5, 6]])
     }
 
@@ -66,18 +67,33 @@ final class RetrievalExactTests: XCTestCase {
         let items = VectorSet.randomUnit(count: 40, dimension: 4, seed: 5)
         let queries = VectorSet.randomUnit(count: 5, dimension: 4, seed: 6)
         XCTAssertEqual(ExactIndex(items: items).search(queries.row(0), k: 0), [])
-        XCTAssertEqual(ExactIndex(items: items).searchBatch(queries, k: 0, excluding: nil, threads: 2, progress: nil),
+        XCTAssertEqual(try ExactIndex(items: items).searchBatch(queries, k: 0, excluding: nil, threads: 2,
+                                                                token: CancellationToken(), progress: nil),
                        [[ScoredItem]](repeating: [], count: 5))
         let empty = ExactIndex(items: try VectorSet(count: 0, dimension: 4, values: []))
         XCTAssertEqual(empty.search(queries.row(0), k: 3), [])
-        XCTAssertEqual(empty.searchBatch(queries, k: 3, excluding: nil, threads: 1, progress: nil).map(\.count), [0, 0, 0, 0, 0])
+        XCTAssertEqual(try empty.searchBatch(queries, k: 3, excluding: nil, threads: 1, token: CancellationToken(),
+                                             progress: nil).map(\.count), [0, 0, 0, 0, 0])
     }
 
-    func testProgressReachesTotal() {
+    func testProgressReachesTotal() throws {
         let items = VectorSet.randomUnit(count: 100, dimension: 8, seed: 3)
         let queries = VectorSet.randomUnit(count: 150, dimension: 8, seed: 4)
         var last = 0
-        _ = ExactIndex(items: items).searchBatch(queries, k: 3, excluding: nil, threads: 2) { last = max(last, $0) }
+        _ = try ExactIndex(items: items).searchBatch(queries, k: 3, excluding: nil, threads: 2,
+                                                     token: CancellationToken()) { last = max(last, $0) }
         XCTAssertEqual(last, 150)
+    }
+
+    func testCancelledBatchThrowsAndReturnsNothing() {
+        let items = VectorSet.randomUnit(count: 100, dimension: 8, seed: 3)
+        let queries = VectorSet.randomUnit(count: 600, dimension: 8, seed: 4)
+        let token = CancellationToken()
+        token.cancel()
+        for index: VectorIndex in [ExactIndex(items: items), try! LSHIndex(items: items, tables: 2, bits: 4, token: CancellationToken())] {
+            XCTAssertThrowsError(try index.searchBatch(queries, k: 3, excluding: nil, threads: 2, token: token, progress: nil)) {
+                XCTAssertEqual($0 as? Cancelled, Cancelled(), index.kind)
+            }
+        }
     }
 }

@@ -57,11 +57,21 @@ final class RetrievalHNSWTests: XCTestCase {
         XCTAssertEqual(Set(similar.map(\.item)).intersection(exact.search(q, k: 5, excluding: [3]).map(\.item)).count, 5)
     }
 
-    func testCtrlCStopsTheBuild() {
+    func testCancelledTokenStopsTheBuild() {
+        let token = CancellationToken()
+        token.cancel()
+        XCTAssertThrowsError(try HNSWIndex.build(items: VectorSet.randomUnit(count: 100, dimension: 4, seed: 16), token: token)) {
+            XCTAssertEqual($0 as? Cancelled, Cancelled())
+        }
+    }
+
+    func testCtrlCThroughTheOldInterruptWrappersStopsTheBuild() {
+        // `Interrupt.request()` cancels the process token, the default of `build`.
         Interrupt.request()
         defer { Interrupt.clear() }
+        XCTAssertTrue(CancellationToken.process.isCancelled)
         XCTAssertThrowsError(try HNSWIndex.build(items: VectorSet.randomUnit(count: 100, dimension: 4, seed: 16))) {
-            XCTAssertEqual($0 as? RetrievalError, .interrupted)
+            XCTAssertEqual($0 as? Cancelled, Cancelled())
         }
     }
 

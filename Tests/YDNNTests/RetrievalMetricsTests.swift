@@ -28,6 +28,32 @@ final class RetrievalMetricsTests: XCTestCase {
         XCTAssertEqual(RankingMetric.ndcg(10).description, "ndcg@10")
     }
 
+    func testMetricFamiliesAreOneList() {
+        XCTAssertEqual(RankingMetric.Family.allCases.map(\.rawValue), ["hr", "ndcg", "mrr", "coverage", "tailhr", "popularity", "age"])
+        XCTAssertEqual(RankingMetric(name: "coverage@50"), .coverage(50))
+        XCTAssertEqual(RankingMetric(name: "TailHR@10"), .tailHitRate(10))
+        XCTAssertEqual(RankingMetric(name: "popularity@5"), .popularity(5))
+        XCTAssertEqual(RankingMetric(name: "age@20"), .age(20))
+        for bad in ["mrr@5", "coverage", "hr@", "hr@x", "hr@10@2", "", "@10", "age@-1"] {
+            XCTAssertNil(RankingMetric(name: bad), bad)
+        }
+        // Every family round-trips through its name.
+        for f in RankingMetric.Family.allCases {
+            let m = RankingMetric(family: f, cutoff: f.takesCutoff ? 7 : nil)!
+            XCTAssertEqual(m.family, f)
+            XCTAssertEqual(RankingMetric(name: m.description), m)
+            XCTAssertEqual(m.cutoff, f.takesCutoff ? 7 : nil)
+        }
+        XCTAssertTrue(RankingMetric.Family.coverage.isCorpusLevel)
+        XCTAssertFalse(RankingMetric.Family.tailhr.needsRecommendations)
+        XCTAssertTrue(RankingMetric.Family.age.needsClickTimes)
+        XCTAssertEqual(RankingMetric.Family.popularity.valueRange, 0...100)
+        XCTAssertEqual(RankingMetric.Family.hr.valueRange, 0...1)
+        XCTAssertNil(RankingMetric.Family.age.valueRange)
+        XCTAssertTrue(RankingMetric.coverage(5).value(rank: 0).isNaN, "not a function of the rank")
+        XCTAssertEqual(RankingMetric.tailHitRate(5).value(rank: 4), 1)
+    }
+
     func testRanksFromListsWithSeenExclusion() {
         let lists = [[5, 3, 7, 1], [2, 4, 6], [9, 8]]
         let targets = [7, 6, 1]
@@ -51,7 +77,8 @@ final class RetrievalMetricsTests: XCTestCase {
         let exact = ExactIndex(items: items)
         let full = (0..<40).map { exact.search(users.row($0), k: 90).map(\.item) }
         for s in [nil, seen] {
-            let fromVectors = TargetRanking.ranks(users: users, items: items, targets: targets, seen: s, threads: 2)
+            let fromVectors = try TargetRanking.ranks(users: users, items: items, targets: targets, seen: s, threads: 2,
+                                                      token: CancellationToken())
             let fromLists = TargetRanking.ranks(rankedLists: full, targets: targets, seen: s)
             XCTAssertEqual(fromVectors.map { Optional($0) }, fromLists)
         }
@@ -89,12 +116,30 @@ final class RetrievalLeaveLastOutTests: XCTestCase {
         XCTAssertTrue(r.model.excludedSeen)
         XCTAssertEqual(r.rankedBy, "exact")
 
-        let viaIndex = RankingEvaluation.leaveLastOut(users: users, items: items, targets: [1, 2], seen: [[], [0]],
-                                                      itemCounts: [10, 1, 5], metrics: metrics, excludeSeen: false,
-                                                      index: ExactIndex(items: items))
+        let viaIndex = try RankingEvaluation.leaveLastOut(users: users, items: items, targets: [1, 2], seen: [[], [0]],
+                                                          itemCounts: [10, 1, 5], metrics: metrics, excludeSeen: false,
+                                                          index: ExactIndex(items: items), token: CancellationToken())
         // Without exclusion user 1's seen item 0 (score 1) beats target 2 (score 0.5).
         XCTAssertEqual(viaIndex.model.ranks, [0, 1])
         XCTAssertEqual(viaIndex.popular.ranks, [2, 1])
         XCTAssertFalse(viaIndex.model.excludedSeen)
+    }
+
+    func testCancelledEvaluationThrows() throws {
+        let users = VectorSet.randomUnit(count: 50, dimension: 4, seed: 1)
+        let items = VectorSet.randomUnit(count: 30, dimension: 4, seed: 2)
+        let targets = [Int](repeating: 3, count: 50), seen = [[Int]](repeating: [], count: 50)
+        let token = CancellationToken()
+        token.cancel()
+        XCTAssertThrowsError(try TargetRanking.ranks(users: users, items: items, targets: targets, token: token)) {
+            XCTAssertEqual($0 as? Cancelled, Cancelled())
+        }
+        for index: VectorIndex? in [nil, ExactIndex(items: items)] {
+            XCTAssertThrowsError(try RankingEvaluation.leaveLastOut(
+                users: users, items: items, targets: targets, seen: seen, itemCounts: [Int](repeating: 1, count: 30),
+                metrics: [.mrr], excludeSeen: true, index: index, token: token)) {
+                XCTAssertEqual($0 as? Cancelled, Cancelled())
+            }
+        }
     }
 }

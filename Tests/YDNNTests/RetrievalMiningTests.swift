@@ -55,11 +55,25 @@ final class RetrievalMiningTests: XCTestCase {
         let users = VectorSet.randomUnit(count: 10, dimension: 4, seed: 66)
         let index = ExactIndex(items: VectorSet.randomUnit(count: 50, dimension: 4, seed: 67))
         let path = dir + "/never.tsv"
-        Interrupt.request()
-        defer { Interrupt.clear() }
-        XCTAssertThrowsError(try Mining.mine(index: index, users: users, top: 3, to: path)) {
-            XCTAssertEqual($0 as? RetrievalError, .interrupted)
+        let token = CancellationToken()
+        token.cancel()
+        XCTAssertThrowsError(try Mining.mine(index: index, users: users, top: 3, to: path, token: token)) {
+            XCTAssertEqual($0 as? Cancelled, Cancelled())
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    func testCancellingMidwayKeepsTheOldFile() throws {
+        let users = VectorSet.randomUnit(count: 10, dimension: 4, seed: 66)
+        let index = ExactIndex(items: VectorSet.randomUnit(count: 50, dimension: 4, seed: 67))
+        let path = dir + "/old.tsv"
+        try AtomicFileWriter.write("old\n", to: path)
+        let token = CancellationToken()
+        // Cancelled after the first block of 4 users: the search of the next block throws.
+        XCTAssertThrowsError(try Mining.mine(index: index, users: users, top: 3, to: path, block: 4, token: token) { done, _ in
+            if done == 4 { token.cancel() }
+        }) { XCTAssertEqual($0 as? Cancelled, Cancelled()) }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["old.tsv"])
     }
 }

@@ -30,10 +30,11 @@ enum ByteReader {
 
     /// Calls `body(line, lineNumber)` for every line (1-based numbers; the `\n` and
     /// a trailing `\r` removed). The bytes are only valid during the call. Returns
-    /// the number of bytes and lines read.
+    /// the number of bytes and lines read. Checks `token` after every chunk read.
     @discardableResult
     static func forEachLine(
         _ path: String,
+        token: CancellationToken,
         _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws -> (bytes: Int, lines: Int) {
         _ = try checkFile(path)
@@ -70,7 +71,7 @@ enum ByteReader {
                 throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if got == 0 { break }
-            if Interrupt.isRequested { throw DataError.interrupted("reading \(path) stopped after \(totalBytes) bytes") }
+            try token.check()
             totalBytes += got
             let scanFrom = filled
             filled += got

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// Which header columns of a generic event log hold what. Only `user`, `item`
 /// and `time` are required.
@@ -33,7 +34,9 @@ extension ClickLog {
     /// A generic event log with a header row: one click per line, in any order.
     /// Fields may be double-quoted (`""` for a quote). Times are numbers (Unix
     /// seconds after `timeDivisor`) or ISO dates (`2024-03-01`, `2024-03-01T12:30:00`).
-    public static func loadCSV(path: String, columns: CSVColumns, onError: OnError = .skip) throws -> ClickLog {
+    /// Throws `Cancelled` when `token` is cancelled (checked after every 4 MB read).
+    public static func loadCSV(path: String, columns: CSVColumns, onError: OnError = .skip,
+                               token: CancellationToken = .process) throws -> ClickLog {
         let t0 = MonotonicClock.now()
         guard columns.timeDivisor >= 1 else { throw DataError.invalidOption("time divisor must be at least 1") }
         var b = ClickLogBuilder(format: "csv", hasTimestamps: true)
@@ -49,7 +52,7 @@ extension ClickLog {
         var tagScratch: [Int32] = []
         let tagSep = columns.tagSeparator.asciiValue ?? 124
 
-        let (bytes, lines) = try ByteReader.forEachLine(path) { rawLine, no in
+        let (bytes, lines) = try ByteReader.forEachLine(path, token: token) { rawLine, no in
             var line = rawLine
             if delim == 0 {
                 // Header, without a UTF-8 byte-order mark (spreadsheet exports have one).

@@ -36,6 +36,31 @@ public struct ItemCatalog: Sendable {
     }
     /// Title when there is one, else the key: what a recommendation list shows.
     public func displayName(_ id: Int32) -> String { title(id) ?? key(id) }
+
+    /// Per item id, the time of the item's first click anywhere in the log (the
+    /// log's time unit: seconds, or the click's position for logs without
+    /// times); NaN for `<unk>` and never-clicked ids. With `servingTime` (the
+    /// log's last click) it gives an item's age when recommendations are served.
+    public func firstClickTimes() -> [Double] {
+        var firstByRaw = [Int64](repeating: .max, count: log.numItems)
+        for c in 0..<log.numClicks {
+            let item = Int(log.clickItems[c])
+            firstByRaw[item] = min(firstByRaw[item], log.hasTimestamps ? log.time(ofClick: c) : Int64(c))
+        }
+        return (0..<count).map { id in
+            guard let r = raw(Int32(id)), firstByRaw[r] != .max else { return .nan }
+            return Double(firstByRaw[r])
+        }
+    }
+
+    /// The log's last click time (same unit as `firstClickTimes`): serving time.
+    public var servingTime: Double {
+        log.hasTimestamps ? Double(log.timeRange?.upperBound ?? 0) : Double(max(log.numClicks - 1, 0))
+    }
+
+    /// Seconds per unit of `firstClickTimes` for showing ages in days; nil when
+    /// the log has no times (ages are then in clicks).
+    public var secondsPerTimeUnit: Double? { log.hasTimestamps ? 1 : nil }
 }
 
 /// Users as the samples number them: `SampleBatch.users` holds these indices,

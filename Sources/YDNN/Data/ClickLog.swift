@@ -115,7 +115,7 @@ extension ClickLog: CustomStringConvertible {
 
 /// Assembles a `ClickLog`: loaders intern keys, set metadata and append clicks in
 /// any order; `build()` groups clicks by user and sorts them by time.
-public struct ClickLogBuilder {
+public struct ClickLogBuilder: Sendable {
     var log: ClickLog
     var cUser: [Int32] = []
     var cItem: [Int32] = []

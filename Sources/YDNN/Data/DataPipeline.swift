@@ -1,3 +1,5 @@
+import YDNNSignals
+
 /// The data state of one session, shaped after the commands that change it:
 /// `load`/`generate` set the log, `vocab`, `split`, `window`, `history`,
 /// `example_age`, `damping`, `cap`, `shuffle` and `negatives` set options, and
@@ -52,12 +54,13 @@ public struct DataPipeline: Sendable {
         return s
     }
 
-    /// Training and test samples for the current settings.
-    public mutating func samples() throws -> SampleSet {
+    /// Training and test samples for the current settings. Building them checks `token`.
+    public mutating func samples(token: CancellationToken = .process) throws -> SampleSet {
         let log = try requireLog()
         if let c = samplesCache, c.generation == generation, c.minCount == minCount,
            c.holdout == holdout, c.options == sampleOptions { return c.value }
-        let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions)
+        let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions,
+                                    token: token)
         samplesCache = (generation, minCount, holdout, sampleOptions, s)
         return s
     }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// Settings of the synthetic click-log generator. Sizes and effect strengths are
 /// all here so experiments can turn an effect up, down or off.
@@ -57,7 +58,8 @@ extension ClickLog {
     /// the previous one, a favourite, or any), then an item of that category by
     /// popularity, accepted with the item's freshness — so popularity damping and
     /// example age both have real effects to find. Users do not click an item twice.
-    public static func generate(_ o: GeneratorOptions) throws -> ClickLog {
+    /// Throws `Cancelled` when `token` is cancelled (checked every 1024 users).
+    public static func generate(_ o: GeneratorOptions, token: CancellationToken = .process) throws -> ClickLog {
         try o.validate()
         let t0 = MonotonicClock.now()
         var rng = RNG(seed: o.seed, stream: "generate")
@@ -113,7 +115,7 @@ extension ClickLog {
         var times: [Double] = []
         var favourites: [Int] = [], favWeights: [Double] = []
         for u in 0..<o.users {
-            if u & 1023 == 0 && Interrupt.isRequested { throw DataError.interrupted("generate stopped after \(u) users") }
+            if u & 1023 == 0 { try token.check() }
             let uid = b.user("U\(u + 1)")
             let p = Int(provinceDist.sample(&rng))
             b.setUser(uid, province: provinceIDs[p], city: cityIDs[p * o.citiesPerProvince + Int(cityDist.sample(&rng))],

@@ -13,8 +13,6 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
     /// The data exist but cannot support the request (e.g. no user has a test click).
     case unusable(String)
-    /// Ctrl-C (`Interrupt.request()`) stopped a load or generation.
-    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -28,7 +26,6 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(p): no column named '\(c)' in the header (columns: \(a.joined(separator: ", ")))"
         case .invalidOption(let m): return m
         case .unusable(let m): return m
-        case .interrupted(let what): return "interrupted: \(what)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// MovieLens 100K (`u.data`, `u.user`, `u.item`) and 1M (`ratings.dat`,
 /// `users.dat`, `movies.dat`, `::`-separated), detected from the folder. Every
@@ -7,19 +8,20 @@ import Foundation
 /// city = first 3 characters of the zip code, phone = `<gender>_<age bucket>`,
 /// category = first genre, tags = all genres (apostrophes dropped: `Childrens`).
 /// The rating column is kept per click (`ClickLog.clickRatings`).
+/// Throws `Cancelled` when `token` is cancelled (checked after every 4 MB read).
 extension ClickLog {
     public static func loadMovieLens(path: String, minRating: Double? = nil,
-                                     onError: OnError = .skip) throws -> ClickLog {
+                                     onError: OnError = .skip, token: CancellationToken = .process) throws -> ClickLog {
         guard ByteReader.exists(path) else { throw DataError.fileNotFound(path) }
         // A file inside the folder (e.g. .../u.data) names its folder.
         let dir = ByteReader.isDirectory(path) ? path : (path as NSString).deletingLastPathComponent
         let t0 = MonotonicClock.now()
         var log: ClickLog
         if ByteReader.exists(dir + "/u.data") {
-            var ml = MovieLens(dir: dir, v1m: false, minRating: minRating, onError: onError)
+            var ml = MovieLens(dir: dir, v1m: false, minRating: minRating, onError: onError, token: token)
             log = try ml.load()
         } else if ByteReader.exists(dir + "/ratings.dat") {
-            var ml = MovieLens(dir: dir, v1m: true, minRating: minRating, onError: onError)
+            var ml = MovieLens(dir: dir, v1m: true, minRating: minRating, onError: onError, token: token)
             log = try ml.load()
         } else {
             throw DataError.wrongFormat(path: path, expected: "a MovieLens folder",
@@ -35,6 +37,7 @@ private struct MovieLens {
     let v1m: Bool
     let minRating: Double?
     let onError: OnError
+    let token: CancellationToken
     var b: ClickLogBuilder
     var report: LoadReport
 
@@ -47,8 +50,8 @@ private struct MovieLens {
                                 "scientist", "self-employed", "technician/engineer", "tradesman/craftsman",
                                 "unemployed", "writer"]
 
-    init(dir: String, v1m: Bool, minRating: Double?, onError: OnError) {
-        self.dir = dir; self.v1m = v1m; self.minRating = minRating; self.onError = onError
+    init(dir: String, v1m: Bool, minRating: Double?, onError: OnError, token: CancellationToken) {
+        self.dir = dir; self.v1m = v1m; self.minRating = minRating; self.onError = onError; self.token = token
         let format = v1m ? "movielens-1m" : "movielens-100k"
         b = ClickLogBuilder(format: format, hasTimestamps: true)
         report = LoadReport(format: format)
@@ -74,7 +77,7 @@ private struct MovieLens {
         var fields: [Range<Int>] = []
         let sep: UInt8 = name == "u.data" ? 9 : 124
         var me = self
-        let (bytes, lines) = try ByteReader.forEachLine(path) { line, no in
+        let (bytes, lines) = try ByteReader.forEachLine(path, token: token) { line, no in
             if line.count == 0 { return }
             if me.v1m { line.splitFields(58, 58, into: &fields) } else { line.splitFields(sep, into: &fields) }
             if atLeast ? fields.count < want : fields.count != want {

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// The PaddlePaddle `youtube_recall` text format, one line per user:
 ///
@@ -8,7 +9,9 @@ import Foundation
 /// are click ordinals (see `ClickLog.hasTimestamps`). A line that occurs twice for
 /// the same user appends its clicks after the first one's.
 extension ClickLog {
-    public static func loadPaddle(path: String, onError: OnError = .skip) throws -> ClickLog {
+    /// Throws `Cancelled` when `token` is cancelled (checked after every 4 MB read).
+    public static func loadPaddle(path: String, onError: OnError = .skip,
+                                  token: CancellationToken = .process) throws -> ClickLog {
         let started = MonotonicClock.now()
         let size = try ByteReader.checkFile(path)
         var b = ClickLogBuilder(format: "paddle", hasTimestamps: false)
@@ -23,7 +26,7 @@ extension ClickLog {
         var tagScratch: [Int32] = []
         var tabs = [Int](repeating: 0, count: 4)
 
-        let (bytes, lines) = try ByteReader.forEachLine(path) { line, lineNo in
+        let (bytes, lines) = try ByteReader.forEachLine(path, token: token) { line, lineNo in
             if line.count == 0 { return }
             // Find the four tabs.
             var nt = 0

@@ -1,16 +1,17 @@
 import Foundation
+import YDNNSignals
 
 extension ClickLog {
     /// Writes the log in the Paddle `youtube_recall` format, one line per user with
     /// clicks in time order (users without clicks are left out). Separator bytes
     /// inside values are replaced (`\t` `\n` → space; `;` `:` → `-`; `_` in tags
     /// → `-`) so the file always reads back. Timestamps are not part of the format.
-    /// Returns the number of bytes written.
+    /// Returns the number of bytes written. The file is written atomically
+    /// (`AtomicFileWriter`); when `token` is cancelled it throws `Cancelled` and
+    /// leaves whatever was at `path` before.
     @discardableResult
-    public func writePaddle(to path: String) throws -> Int {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw DataError.unreadable(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+    public func writePaddle(to path: String, token: CancellationToken = .process) throws -> Int {
+        let file = try AtomicFileWriter(path: path, token: token)
 
         func clean(_ table: StringTable, _ id: Int32, entry: Bool, tag: Bool = false, into out: inout [UInt8]) {
             table.withBytes(id) { bytes in
@@ -43,15 +44,7 @@ extension ClickLog {
         out.reserveCapacity(1 << 22)
         var written = 0
         func flush() throws {
-            var off = 0
-            while off < out.count {
-                let n = out.withUnsafeBytes { write(fd, $0.baseAddress! + off, out.count - off) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DataError.unreadable(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
-                }
-                off += n
-            }
+            try file.write(out)
             written += out.count
             out.removeAll(keepingCapacity: true)
         }
@@ -71,6 +64,7 @@ extension ClickLog {
             if out.count > 1 << 22 { try flush() }
         }
         try flush()
+        try file.commit()
         return written
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// How training samples are cut from the click log.
 public struct SampleOptions: Sendable, Equatable {
@@ -123,9 +124,10 @@ public struct SampleSet: Sendable {
 
 extension SampleSet {
     /// Cuts training and test samples from a split click log. Deterministic for
-    /// `options.seed`; two cores share the materialisation.
+    /// `options.seed`; two cores share the materialisation. Throws `Cancelled` when
+    /// `token` is cancelled (checked after every phase and every 4096 users).
     public static func build(log: ClickLog, vocab: Vocabularies, split: Split,
-                             options: SampleOptions) throws -> SampleSet {
+                             options: SampleOptions, token: CancellationToken = .process) throws -> SampleSet {
         let t0 = MonotonicClock.now()
         if case .window(let n) = options.history, n < 1 { throw DataError.invalidOption("window must be at least 1, got \(n)") }
         if case .recent(let n) = options.history, n < 1 { throw DataError.invalidOption("history max must be at least 1, got \(n)") }
@@ -137,13 +139,14 @@ extension SampleSet {
         }
         var report = SampleReport()
         var tPhase = t0
-        func phase(_ name: String) {
+        func phase(_ name: String) throws {
             let now = MonotonicClock.now()
             report.phases.append((name, Double(now - tPhase) / 1e9))
             tPhase = now
+            try token.check()
         }
         let ctx = SampleContext(log: log, vocab: vocab, split: split, report: &report)
-        phase("context")
+        try phase("context")
 
         // 1. Candidate samples per user in time order, damped and capped with a
         //    per-user random stream so the result does not depend on threading.
@@ -169,6 +172,7 @@ extension SampleSet {
         specs.reserveCapacity(ctx.knownItems.count)
         var chosen: [Int32] = []
         for u in 0..<log.numUsers {
+            if u & 4095 == 0 { try token.check() }
             let s = ctx.knownStart[u], n = ctx.knownStart[u + 1] - s
             guard n > firstTarget else { continue }
             var rng = RNG(seed: userSeed ^ (UInt64(u) &* 0xD1B5_4A32_D192_ED03))
@@ -197,7 +201,7 @@ extension SampleSet {
                 specs.append(ctx.spec(user: u, pos: Int(p), label: ctx.knownItems[s + Int(p)], age: age, options.history))
             }
         }
-        phase("candidates")
+        try phase("candidates")
 
         // 2. Shuffle the sample descriptions, not the materialised samples.
         var shuffleRNG = RNG(seed: options.seed, stream: "shuffle")
@@ -212,12 +216,12 @@ extension SampleSet {
         case .buffer(let size):
             specs = bufferShuffle(specs, size: max(1, size), rng: &shuffleRNG)
         }
-        phase("shuffle")
+        try phase("shuffle")
 
         // 3. Materialise. Ages are divided by the largest so they lie in [0, 1].
         let ageScale: Float? = options.exampleAge == nil ? nil : (largestAge > 0 ? 1 / Float(largestAge) : 0)
         let train = try ctx.materialize(specs: specs, ageScale: ageScale, history: options.history)
-        phase("train")
+        try phase("train")
         if train.count == 0 {
             throw DataError.unusable("no training samples: \(report.candidates) candidates, \(report.droppedByDamping) damped, \(report.unknownClicks) clicks on items outside the vocabulary")
         }
@@ -232,9 +236,9 @@ extension SampleSet {
             testSpecs.append(ctx.spec(user: u, pos: ctx.knownStart[u + 1] - ctx.knownStart[u], label: label, age: 0, options.history))
         }
         let test = try ctx.materialize(specs: testSpecs, ageScale: ageScale, history: options.history)
-        phase("test")
+        try phase("test")
         let seen = ctx.seenItems()
-        phase("seen")
+        try phase("seen")
         report.trainSamples = train.count
         report.testSamples = test.count
         report.seconds = MonotonicClock.seconds(since: t0)

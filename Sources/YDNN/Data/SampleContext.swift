@@ -154,7 +154,7 @@ struct SampleContext {
         var weights: [Float]? = nil
         if knownWeights != nil {
             weights = [Float](unsafeUninitializedCapacity: ni) { wp, wc in
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                runWorkers(chunks) { c in
                     fillWeights(specs, (n * c / chunks) ..< (n * (c + 1) / chunks), history, itemOff, wp.baseAddress!)
                 }
                 wc = ni
@@ -164,7 +164,7 @@ struct SampleContext {
         let items = [Int32](unsafeUninitializedCapacity: ni) { ip, ic in
             cats = [Int32](unsafeUninitializedCapacity: ni) { cp, cc in
                 tags = [Int32](unsafeUninitializedCapacity: nt) { tp, tc in
-                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    runWorkers(chunks) { c in
                         fill(specs, (n * c / chunks) ..< (n * (c + 1) / chunks), history,
                              itemOff, tagOff, ip.baseAddress!, cp.baseAddress!, tp.baseAddress!)
                     }

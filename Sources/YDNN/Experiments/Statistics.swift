@@ -2,8 +2,18 @@ import Foundation
 
 /// The statistics behind `experiment ... repeat=N` and `compare`: summaries of a
 /// metric over seeds (mean, sample standard deviation, a Student-t confidence
-/// interval) and paired tests over per-user values, so a reader can tell a real
-/// difference between two models from noise.
+/// interval) and tests, so a reader can tell a real difference between two
+/// models from noise.
+///
+/// Which test: two configurations are compared with the training run as the
+/// unit, `compareRuns` (RunComparison.swift: paired t over seeds or Welch t,
+/// with power). The tests over users below (`pairedTest` and its parts) treat
+/// users of one trained model as independent evidence, which they are not: a
+/// seed moves them all at once, and in 220 A/A comparisons they rejected at
+/// 0.05 in 13-20% of cases instead of 5%. Use them for differences within one
+/// trained model (e.g. two rankings of the same vectors), not between
+/// configurations. Intervals of rates, exact binomial intervals and the Holm
+/// adjustment live in Intervals.swift; the distributions in Distributions.swift.
 ///
 /// Everything random here draws from `RNG(seed:stream:)`, so the same inputs and
 /// seed give the same p-value and interval on every machine.
@@ -115,6 +125,8 @@ public enum Statistics {
 
     /// Compares two models on the same users: `a[i]` and `b[i]` are user i's
     /// metric under each (e.g. hit@50 as 0/1). The difference is `a - b`.
+    /// Between two trained configurations use `compareRuns` instead: this test
+    /// ignores seed-to-seed variance (see the type's notes).
     ///
     /// The p-value comes from a sign-flip permutation test (under "no effect" each
     /// user's difference is as likely to have either sign); when 2^n ≤ resamples

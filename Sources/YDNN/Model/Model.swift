@@ -15,10 +15,15 @@ import Foundation
 ///     dense 256 relu                    spec.hidden.append(DenseSpec(256, .relu))
 ///     normalize temperature=0.05        spec.normalize = true; spec.temperature = 0.05
 ///     nce negatives=5 noise=frequency   spec.output = .nce(negatives: 5, noise: .frequency)
+///     negatives DIST ...                spec.output.noise = OutputSpec.Noise(data.negatives)
+///                                       (.uniform, .frequency(power:), .damped(threshold:))
 ///     softmax sampled=100 logq=on       spec.output = .sampledSoftmax(negatives: 100, logQ: true)
 ///     softmax full                      spec.output = .fullSoftmax()
 ///     softmax inbatch logq=on           spec.output = .inBatch(logQ: true)
 ///
+///     try spec.validateNegatives(itemCount: data.itemCount)             // before building
+///     try spec.checkFitsInMemory(features: data.features, itemCount: data.itemCount,
+///                                batchSize: 128, optimizer: .adam)       // refuses what cannot fit
 ///     let model = try Model(spec: spec, features: data.features, itemCount: data.itemCount, seed: 7)
 ///     print(model.summaryTable())                                        // summary
 ///     let report = try Trainer(TrainOptions(epochs: 3, batchSize: 128,
@@ -28,7 +33,9 @@ import Foundation
 ///     let users = model.userVectors(for: testSamples)   // rows × vectorDimension
 ///     let items = model.itemVectors()                   // itemCount × vectorDimension
 ///     try model.save(to: "m.ydnn", extras: ["vocab.items": Checkpoint.encode(strings: names)])
-///     let (loaded, extras) = try Model.load(from: "m.ydnn")
+///     let (loaded, extras) = try Model.load(from: "m.ydnn")        // trains on exactly where it stopped
+///     try IndexFile.save(index, to: "i.idx", itemFingerprint: model.itemVectorFingerprint())
+///     let index = try IndexFile.load(path: "i.idx", expectedItemFingerprint: model.itemVectorFingerprint())
 ///
 /// Errors are `ModelError`s whose descriptions are meant for the person at the REPL.
 public final class Model {
@@ -36,7 +43,9 @@ public final class Model {
     public let features: [FeatureInfo]
     public let itemCount: Int
     public let seed: UInt64
-    /// All parameters, in a fixed order (the checkpoint's and the optimizer's).
+    /// What `parameters` are: names, shapes, owners and initialisation, declared once.
+    public let layout: ParameterLayout
+    /// All parameters, in layout order (the checkpoint's and the optimizer's).
     public let parameters: [Parameter]
     /// Probability of each item under the noise / sampling distribution. The trainer
     /// sets it from the training labels (spec.output.noise); uniform until then.
@@ -46,8 +55,14 @@ public final class Model {
     public internal(set) var lossHistory: [Double] = []
     /// Epochs trained so far, over all `train` calls.
     public internal(set) var epochsTrained = 0
-    /// Kept between `train` calls with the same optimizer settings, so Adam's moments carry over.
-    private var optimizerState: Optimizer?
+    /// Kept between `train` calls with the same optimizer settings, so Adam's moments
+    /// carry over; saved in checkpoints.
+    var optimizerState: Optimizer?
+    /// The training run's streams, kept between `train` calls (nil after an
+    /// interrupted or failed one: the next call starts a new run).
+    var streams: TrainingStreams? { didSet { savedStreamPosition = nil } }
+    /// A loaded checkpoint's run position, replayed by the next `train`.
+    var savedStreamPosition: TrainingStreams.Position?
 
     /// Worker copies of the computation, created on demand (index 0 serves inference).
     private var workers: [Network] = []
@@ -56,72 +71,39 @@ public final class Model {
         try spec.validate(features: features, itemCount: itemCount)
         self.spec = spec; self.features = features; self.itemCount = itemCount; self.seed = seed
         noise = [Float](repeating: 1 / Float(itemCount), count: itemCount)
-        var params: [Parameter] = []
-        func add(_ name: String, _ rows: Int, _ cols: Int, sparse: Bool = false, _ initialize: (Parameter, inout RNG) -> Void) {
-            let p = Parameter(name: name, rows: rows, cols: cols, sparse: sparse)
-            // One stream per parameter, so adding a layer does not change the others' start.
-            var rng = RNG(seed: seed, stream: "init." + name)
-            initialize(p, &rng)
-            params.append(p)
-        }
-        for e in spec.encoders {
-            let vocab = features.first { $0.name == e.feature }!.vocabularySize
-            add(e.tableName, vocab, e.dim, sparse: true) { p, rng in p.initGaussian(0.1, &rng) }
-            switch e.kind {
-            case .embedding: break
-            case .lstm:
-                let h = e.hidden
-                add(e.tableName + ".wx", e.dim, 4 * h) { _, _ in }
-                add(e.tableName + ".wh", h, 4 * h) { _, _ in }
-                add(e.tableName + ".b", 1, 4 * h) { _, _ in }
-                var rng = RNG(seed: seed, stream: "init." + e.tableName + ".lstm")
-                let n = params.count
-                LSTMEncoder.initialize(wx: params[n - 3], wh: params[n - 2], bias: params[n - 1], &rng)
-            case .attention:
-                add(e.tableName + ".query", 1, e.dim) { p, rng in p.initGaussian(0.1, &rng) }
-            }
-        }
-        var width = spec.concatDimension
-        for (i, h) in spec.hidden.enumerated() {
-            add("dense\(i + 1).w", width, h.units) { _, _ in }
-            add("dense\(i + 1).b", 1, h.units) { _, _ in }
-            var rng = RNG(seed: seed, stream: "init.dense\(i + 1)")
-            let n = params.count
-            Dense.initialize(weight: params[n - 2], bias: params[n - 1], relu: h.activation == .relu, &rng)
-            width = h.units
-        }
-        let d = spec.towerDimension
-        add("output.w", itemCount, d, sparse: true) { p, rng in p.initGaussian(1 / Float(d).squareRoot(), &rng) }
-        if spec.output.bias { add("output.b", itemCount, 1, sparse: true) { _, _ in } }
+        let layout = ParameterLayout(spec: spec, features: features, itemCount: itemCount)
+        self.layout = layout
+        let params = layout.tensors.map { Parameter(name: $0.name, rows: $0.rows, cols: $0.cols, sparse: $0.sparse) }
         parameters = params
-    }
-
-    /// Names and shapes of the parameters `init` creates, in order, without
-    /// allocating them (the checkpoint reader checks a file against this first).
-    public static func parameterLayout(spec: ModelSpec, features: [FeatureInfo], itemCount: Int) -> [(name: String, rows: Int, cols: Int)] {
-        var out: [(name: String, rows: Int, cols: Int)] = []
-        for e in spec.encoders {
-            out.append((e.tableName, features.first { $0.name == e.feature }?.vocabularySize ?? 0, e.dim))
-            switch e.kind {
-            case .embedding: break
-            case .lstm: out += [(e.tableName + ".wx", e.dim, 4 * e.hidden), (e.tableName + ".wh", e.hidden, 4 * e.hidden),
-                                (e.tableName + ".b", 1, 4 * e.hidden)]
-            case .attention: out.append((e.tableName + ".query", 1, e.dim))
+        // Each rule has its own stream, so the order of this loop does not matter.
+        var layersDone = Set<String>()
+        for (t, p) in zip(layout.tensors, params) {
+            func member(_ role: ParameterLayout.Role) -> Parameter { params[layout.index(t.owner, role)!] }
+            switch t.initialization {
+            case .gaussian(let std):
+                var rng = RNG(seed: seed, stream: "init." + t.name)
+                p.initGaussian(std, &rng)
+            case .zeros: break
+            case .lstm(let stream):
+                guard layersDone.insert(stream).inserted else { continue }
+                var rng = RNG(seed: seed, stream: stream)
+                LSTMEncoder.initialize(wx: member(.inputWeights), wh: member(.recurrentWeights), bias: member(.bias), &rng)
+            case .dense(let relu, let stream):
+                guard layersDone.insert(stream).inserted else { continue }
+                var rng = RNG(seed: seed, stream: stream)
+                Dense.initialize(weight: member(.weight), bias: member(.bias), relu: relu, &rng)
             }
         }
-        var width = spec.concatDimension
-        for (i, h) in spec.hidden.enumerated() {
-            out += [("dense\(i + 1).w", width, h.units), ("dense\(i + 1).b", 1, h.units)]
-            width = h.units
-        }
-        out.append(("output.w", itemCount, spec.towerDimension))
-        if spec.output.bias { out.append(("output.b", itemCount, 1)) }
-        return out
     }
 
-    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+    /// The parameter of `owner` with `role`, if the layout has one.
+    public func parameter(_ owner: ParameterLayout.Owner, _ role: ParameterLayout.Role) -> Parameter? {
+        layout.index(owner, role).map { parameters[$0] }
+    }
 
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    public func parameter(named name: String) -> Parameter? { layout.index(named: name).map { parameters[$0] } }
+
+    public var parameterCount: Int { layout.parameterCount }
 
     /// Sets the noise distribution from item weights (e.g. label counts); every item
     /// keeps a small positive probability so NCE's log(k·q) and log-Q stay finite.
@@ -140,8 +122,15 @@ public final class Model {
         for l in labels { counts[Int(l)] += 1 }
         switch spec.output.noise {
         case .uniform: counts = [Double](repeating: 1, count: itemCount)
-        case .frequency: counts = counts.map { $0 + 1 }
-        case .damped: counts = counts.map { Foundation.pow($0 + 1, 0.75) }
+        // Power 1 without pow(): the weights stay exactly the counts + 1.
+        case .frequency(let p): counts = p == 1 ? counts.map { $0 + 1 } : counts.map { Foundation.pow($0 + 1, p) }
+        case .damped(let t):
+            // Add-one shares, so an item never seen as a label keeps a small weight as above.
+            let total = counts.reduce(0, +) + Double(itemCount)
+            counts = counts.map { c in
+                let f = (c + 1) / total
+                return f * Damping.keepProbability(share: f, threshold: t)
+            }
         }
         setNoise(weights: counts)
     }
@@ -152,7 +141,7 @@ public final class Model {
     /// seldom drawn as noise, would keep that score for a long time and crowd the
     /// top of the ranking. Only for a fresh model; a no-op without a bias.
     func initializeOutputBias() {
-        guard lossHistory.isEmpty, let b = parameter(named: "output.b") else { return }
+        guard lossHistory.isEmpty, let b = parameter(.output, .bias) else { return }
         for i in 0..<itemCount { b.value[i] = Foundation.log(noise[i]) }
     }
 
@@ -165,8 +154,7 @@ public final class Model {
 
     func worker(_ i: Int) -> Network {
         while workers.count <= i {
-            let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
-            workers.append(Network(spec: spec, parameter: { byName[$0]! }, noise: noise))
+            workers.append(Network(spec: spec, layout: layout, parameters: parameters, noise: noise))
         }
         return workers[i]
     }
@@ -265,7 +253,7 @@ public final class Model {
     /// (for the Paddle recipe T = 1, so this is Paddle's [nce_b_i, nce_w_i]).
     public func itemVectors() -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
-        let w = parameter(named: "output.w")!.value, b = parameter(named: "output.b")?.value
+        let w = parameter(.output, .weight)!.value, b = parameter(.output, .bias)?.value
         var out = [Float].zeros(itemCount * vd)
         out.withUnsafeMutableBufferPointer { op in
             for i in 0..<itemCount {
@@ -276,5 +264,12 @@ public final class Model {
             }
         }
         return out
+    }
+
+    /// Fingerprint of `itemVectors()` that index files record and check, so an index
+    /// is never used with another model's items (`IndexFile.save(_:to:itemFingerprint:)`,
+    /// `IndexFile.load(path:expectedItemFingerprint:)`). Costs one `itemVectors()`.
+    public func itemVectorFingerprint() -> UInt64 {
+        IndexFile.fingerprint(vectors: itemVectors(), dimension: vectorDimension)
     }
 }

@@ -56,6 +56,13 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             if output.negatives < 1 { throw ModelError.invalidSpec("\(output.loss.rawValue): negatives must be at least 1") }
         case .fullSoftmax, .inBatch: break
         }
+        switch output.noise {
+        case .uniform: break
+        case .frequency(let p):
+            if !(p.isFinite && p >= 0) { throw ModelError.invalidSpec("noise frequency power must be finite and non-negative, got \(p)") }
+        case .damped(let t):
+            if !(t.isFinite && t > 0) { throw ModelError.invalidSpec("noise damping threshold must be positive, got \(t)") }
+        }
     }
 }
 
@@ -116,7 +123,7 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
 }
 
 public struct DenseSpec: Codable, Equatable, Sendable {
-    public enum Activation: String, Codable, Sendable { case relu, none }
+    public enum Activation: String, Codable, Sendable, CaseIterable { case relu, none }
     public var units: Int
     public var activation: Activation
     public init(_ units: Int, _ activation: Activation = .relu) { self.units = units; self.activation = activation }
@@ -133,12 +140,29 @@ public struct OutputSpec: Codable, Equatable, Sendable {
         /// Softmax over the true item and the other samples' true items in the batch.
         case inBatch = "in_batch"
     }
-    public enum Noise: String, Codable, Sendable {
+    /// The distribution noise / negative items are drawn from, with its parameter,
+    /// so one name never stands for two distributions: `damped` is always threshold
+    /// damping (as `damping positives=T`), a power of the frequency is `frequency`.
+    public enum Noise: Equatable, Sendable, CustomStringConvertible {
         case uniform
-        /// Proportional to the item's count among training labels.
-        case frequency
-        /// Count^0.75 (word2vec-style damping of popular items).
-        case damped
+        /// Proportional to (label count + 1)^power: power 1 is Paddle's `item_freq`
+        /// noise, 0.75 word2vec's damping of popular items.
+        case frequency(power: Double)
+        /// Label share f times the probability that positive damping with threshold t
+        /// keeps it: min(f, sqrt(f·t) + t), the head flattened, the tail untouched.
+        case damped(threshold: Double)
+
+        /// Frequency to the power 1.
+        public static var frequency: Noise { .frequency(power: 1) }
+
+        /// "uniform", "frequency", "frequency^0.75", "damped(t=0.001)": what `summary` prints.
+        public var description: String {
+            switch self {
+            case .uniform: return "uniform"
+            case .frequency(let p): return p == 1 ? "frequency" : "frequency^\(p)"
+            case .damped(let t): return "damped(t=\(t))"
+            }
+        }
     }
     public var loss: Loss
     /// Negatives per sample (NCE) or per batch (sampled softmax).
@@ -181,6 +205,64 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "unknown feature '\(f)'" + (known.isEmpty ? "" : " (available: \(known.joined(separator: ", ")))")
         case .missingFeature(let f): return "the batch has no column '\(f)' that the model needs"
         case .checkpoint(let m): return "cannot load model: \(m)"
+        }
+    }
+}
+
+extension OutputSpec.Noise: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, power, threshold }
+
+    /// Written as {"kind": "frequency", "power": 0.75} or {"kind": "damped", "threshold": 0.001}.
+    /// Files of format 1 hold a bare "uniform", "frequency" or "damped"; that "damped"
+    /// was what the library trained with, frequency^0.75, so it reads as that.
+    public init(from decoder: Decoder) throws {
+        if let legacy = try? decoder.singleValueContainer().decode(String.self) {
+            switch legacy {
+            case "uniform": self = .uniform
+            case "frequency": self = .frequency
+            case "damped": self = .frequency(power: 0.75)
+            default:
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown noise '\(legacy)'"))
+            }
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "uniform": self = .uniform
+        case "frequency": self = .frequency(power: try c.decode(Double.self, forKey: .power))
+        case "damped": self = .damped(threshold: try c.decode(Double.self, forKey: .threshold))
+        case let k: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown noise kind '\(k)'")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .uniform: try c.encode("uniform", forKey: .kind)
+        case .frequency(let p): try c.encode("frequency", forKey: .kind); try c.encode(p, forKey: .power)
+        case .damped(let t): try c.encode("damped", forKey: .kind); try c.encode(t, forKey: .threshold)
+        }
+    }
+}
+
+/// The data half's name for the same distributions (`negatives uniform|frequency|damped`):
+/// the two convert one to one, so a spec records exactly what the sampler draws from.
+extension OutputSpec.Noise {
+    public init(_ distribution: NegativeDistribution) {
+        switch distribution {
+        case .uniform: self = .uniform
+        case .frequency(let p): self = .frequency(power: p)
+        case .damped(let t): self = .damped(threshold: t)
+        }
+    }
+}
+
+extension NegativeDistribution {
+    public init(_ noise: OutputSpec.Noise) {
+        switch noise {
+        case .uniform: self = .uniform
+        case .frequency(let p): self = .frequency(power: p)
+        case .damped(let t): self = .damped(threshold: t)
         }
     }
 }

@@ -11,24 +11,27 @@ final class Network {
     let gradients: [Gradient]
     private var rows = 0
 
-    init(spec: ModelSpec, parameter: (String) -> Parameter, noise: [Float]) {
+    /// Binds every layer to its tensors by (owner, role) in the model's layout.
+    init(spec: ModelSpec, layout: ParameterLayout, parameters: [Parameter], noise: [Float]) {
         self.spec = spec
-        encoders = spec.encoders.map { e -> FeatureEncoder in
-            let table = parameter(e.tableName)
+        func p(_ owner: ParameterLayout.Owner, _ role: ParameterLayout.Role) -> Parameter {
+            parameters[layout.index(owner, role)!]
+        }
+        encoders = spec.encoders.enumerated().map { i, e -> FeatureEncoder in
+            let table = p(.encoder(i), .table)
             switch e.kind {
             case .embedding: return EmbeddingPool(spec: e, table: table)
             case .lstm:
-                return LSTMEncoder(spec: e, table: table, wx: parameter(e.tableName + ".wx"),
-                                   wh: parameter(e.tableName + ".wh"), bias: parameter(e.tableName + ".b"))
-            case .attention: return AttentionPool(spec: e, table: table, query: parameter(e.tableName + ".query"))
+                return LSTMEncoder(spec: e, table: table, wx: p(.encoder(i), .inputWeights),
+                                   wh: p(.encoder(i), .recurrentWeights), bias: p(.encoder(i), .bias))
+            case .attention: return AttentionPool(spec: e, table: table, query: p(.encoder(i), .query))
             }
         }
         dense = spec.hidden.indices.map { i in
-            Dense(weight: parameter("dense\(i + 1).w"), bias: parameter("dense\(i + 1).b"),
-                  relu: spec.hidden[i].activation == .relu)
+            Dense(weight: p(.dense(i), .weight), bias: p(.dense(i), .bias), relu: spec.hidden[i].activation == .relu)
         }
         norm = spec.normalize ? L2Normalize(dim: spec.towerDimension) : nil
-        let w = parameter("output.w"), b = spec.output.bias ? parameter("output.b") : nil
+        let w = p(.output, .weight), b = layout.index(.output, .bias).map { parameters[$0] }
         let o = spec.output
         switch o.loss {
         case .nce:

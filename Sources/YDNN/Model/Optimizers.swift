@@ -28,13 +28,32 @@ public final class Optimizer {
     public let spec: OptimizerSpec
     public private(set) var step = 0
     /// Moments of one parameter; each is touched by one thread at a time.
-    private final class Moments {
+    final class Moments {
         var m: [Float], v: [Float]
         init(_ n: Int, first: Bool, second: Bool) { m = first ? .zeros(n) : []; v = second ? .zeros(n) : [] }
+        init(m: [Float], v: [Float]) { self.m = m; self.v = v }
     }
     private var moments: [ObjectIdentifier: Moments] = [:]
 
     public init(_ spec: OptimizerSpec) { self.spec = spec }
+
+    /// Whether the rule keeps a first moment (Adam's m) and a second (Adam's v,
+    /// Adagrad's sum of squares) per weight.
+    var keepsFirstMoment: Bool { spec.kind == .adam }
+    var keepsSecondMoment: Bool { spec.kind != .sgd }
+
+    /// The state of `parameter` (nil before its first update): what a checkpoint saves.
+    func state(of parameter: Parameter) -> (m: [Float], v: [Float])? {
+        moments[ObjectIdentifier(parameter)].map { ($0.m, $0.v) }
+    }
+
+    /// An optimizer continuing from saved state: `step` updates done, and the moments
+    /// of each parameter that had been updated (empty arrays for a moment the rule lacks).
+    init(_ spec: OptimizerSpec, step: Int, states: [(Parameter, m: [Float], v: [Float])]) {
+        self.spec = spec
+        self.step = step
+        for (p, m, v) in states { moments[ObjectIdentifier(p)] = Moments(m: m, v: v) }
+    }
 
     /// One update with the (already reduced) gradients. With `threads` > 1 the
     /// parameters are split into groups updated concurrently; every parameter's update
@@ -43,11 +62,11 @@ public final class Optimizer {
         step += 1
         // Created here, serially: the dictionary is only read during the updates.
         for g in gradients where moments[ObjectIdentifier(g.parameter)] == nil {
-            moments[ObjectIdentifier(g.parameter)] = Moments(g.parameter.count, first: spec.kind == .adam, second: spec.kind != .sgd)
+            moments[ObjectIdentifier(g.parameter)] = Moments(g.parameter.count, first: keepsFirstMoment, second: keepsSecondMoment)
         }
         let groups = Optimizer.balance(gradients.map(\.workSize), into: threads)
         if groups.count == 1 { for g in gradients { update(g) }; return }
-        DispatchQueue.concurrentPerform(iterations: groups.count) { k in for i in groups[k] { update(gradients[i]) } }
+        runWorkers(groups.count) { k in for i in groups[k] { update(gradients[i]) } }
     }
 
     /// Splits items into at most `n` groups of similar total size (largest first,

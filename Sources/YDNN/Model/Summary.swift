@@ -12,27 +12,23 @@ public struct LayerSummary: Sendable, Equatable {
 extension Model {
     /// Layers in order of computation with their shapes and parameter counts.
     public func summary() -> [LayerSummary] {
-        func count(_ names: [String]) -> Int { names.compactMap { parameter(named: $0)?.count }.reduce(0, +) }
-        func shape(_ names: [String]) -> String {
-            names.compactMap { parameter(named: $0) }.map { "\($0.rows)×\($0.cols)" }.joined(separator: ", ")
+        // Shapes and counts come from the layout, the one declaration of the tensors.
+        func row(_ owner: ParameterLayout.Owner, _ layer: String, _ kind: String, _ output: String) -> LayerSummary {
+            let tensors = layout.tensors(of: owner)
+            return LayerSummary(layer: layer, kind: kind, output: output, shapes: tensors.map(\.shape).joined(separator: ", "),
+                                parameters: tensors.reduce(0) { $0 + $1.count })
         }
         var rows: [LayerSummary] = []
-        for e in spec.encoders {
-            var names = [e.tableName]
+        for (i, e) in spec.encoders.enumerated() {
             let kind: String
             switch e.kind {
             case .embedding:
                 let single = features.first { $0.name == e.feature }?.kind == .single
                 kind = single ? "embed" : "embed pool=\(e.pool.rawValue)" + (e.weighted ? " weighted" : "")
-            case .lstm:
-                names += [".wx", ".wh", ".b"].map { e.tableName + $0 }
-                kind = "lstm \(e.hidden) pool=\(e.pool.rawValue)"
-            case .attention:
-                names.append(e.tableName + ".query")
-                kind = "attention" + (e.weighted ? " weighted" : "")
+            case .lstm: kind = "lstm \(e.hidden) pool=\(e.pool.rawValue)"
+            case .attention: kind = "attention" + (e.weighted ? " weighted" : "")
             }
-            rows.append(LayerSummary(layer: e.feature, kind: kind + (e.lastSlot ? " +last" : ""),
-                                     output: "\(e.outputDimension)", shapes: shape(names), parameters: count(names)))
+            rows.append(row(.encoder(i), e.feature, kind + (e.lastSlot ? " +last" : ""), "\(e.outputDimension)"))
         }
         if !spec.denseInputs.isEmpty {
             rows.append(LayerSummary(layer: spec.denseInputs.joined(separator: ", "), kind: "dense input",
@@ -40,9 +36,7 @@ extension Model {
         }
         rows.append(LayerSummary(layer: "concat", kind: "concat", output: "\(spec.concatDimension)", shapes: "", parameters: 0))
         for (i, h) in spec.hidden.enumerated() {
-            let names = ["dense\(i + 1).w", "dense\(i + 1).b"]
-            rows.append(LayerSummary(layer: "dense\(i + 1)", kind: "dense" + (h.activation == .relu ? " relu" : ""),
-                                     output: "\(h.units)", shapes: shape(names), parameters: count(names)))
+            rows.append(row(.dense(i), "dense\(i + 1)", "dense" + (h.activation == .relu ? " relu" : ""), "\(h.units)"))
         }
         if spec.normalize {
             rows.append(LayerSummary(layer: "normalize", kind: "l2 temperature=\(spec.temperature)",
@@ -51,13 +45,12 @@ extension Model {
         let o = spec.output
         let kind: String
         switch o.loss {
-        case .nce: kind = "nce negatives=\(o.negatives) noise=\(o.noise.rawValue)"
-        case .sampledSoftmax: kind = "softmax sampled=\(o.negatives) noise=\(o.noise.rawValue) logq=\(o.logQ ? "on" : "off")"
+        case .nce: kind = "nce negatives=\(o.negatives) noise=\(o.noise)"
+        case .sampledSoftmax: kind = "softmax sampled=\(o.negatives) noise=\(o.noise) logq=\(o.logQ ? "on" : "off")"
         case .fullSoftmax: kind = "softmax full"
         case .inBatch: kind = "softmax in-batch logq=\(o.logQ ? "on" : "off")"
         }
-        let names = ["output.w", "output.b"]
-        rows.append(LayerSummary(layer: "output", kind: kind, output: "1 (loss)", shapes: shape(names), parameters: count(names)))
+        rows.append(row(.output, "output", kind, "1 (loss)"))
         return rows
     }
 

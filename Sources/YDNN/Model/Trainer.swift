@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import YDNNSignals
 
 public struct TrainOptions: Sendable {
     public var epochs: Int = 1
@@ -16,7 +17,7 @@ public struct TrainOptions: Sendable {
     public var shuffle: Bool = true
     /// Item weights for the noise / sampling distribution (e.g. click counts from the
     /// vocabulary, or damped counts). Nil: derived from the training labels according
-    /// to the spec's `noise` (uniform, frequency or damped).
+    /// to the spec's `noise` (uniform, frequency^power or threshold-damped).
     public var noiseWeights: [Double]? = nil
     public init(epochs: Int = 1, batchSize: Int = 128, optimizer: OptimizerSpec = OptimizerSpec(), threads: Int = 2) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.threads = threads
@@ -79,9 +80,14 @@ public final class Trainer {
     public init(_ options: TrainOptions) { self.options = options }
 
     /// Trains in place. `progress` is called on the calling thread after each batch.
-    /// Polls `Interrupt.isRequested` between batches (and clears it when it stops).
     /// With `validation` samples, their loss is computed after every epoch.
+    ///
+    /// Cancellation: `token` is looked at after every batch. Once it is cancelled the
+    /// trainer finishes that batch, keeps the weights and returns outcome
+    /// `.interrupted` (it does not throw `Cancelled`, and it leaves the token
+    /// cancelled for its caller to see).
     public func train(_ model: Model, on samples: SampleBatch, validation: SampleBatch? = nil,
+                      token: CancellationToken = .process,
                       progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
         guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }
         guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
@@ -106,11 +112,10 @@ public final class Trainer {
         BLAS.threads = options.blasThreads
         defer { BLAS.threads = savedBLAS }
 
-        // Streams depend on how many epochs the model has already seen, so a second
-        // `train` continues with fresh shuffles instead of repeating the first.
-        let run = model.epochsTrained
-        var shuffleRNG = RNG(seed: model.seed, stream: "shuffle.\(run)")
-        var negativeRNG = RNG(seed: model.seed, stream: "negatives.\(run)")
+        // A second `train` on the same samples continues the first one's streams (also
+        // across a save and load), so epochs=2 equals epochs=1 twice, bit for bit.
+        var streams = model.resumeStreams(sampleCount: samples.count, sampler: sampler)
+        model.streams = nil  // until this call completes: a throw must not leave a stale position
         let out = model.spec.output
         let batches = (samples.count + options.batchSize - 1) / options.batchSize
         let totalBatches = batches * options.epochs
@@ -118,7 +123,6 @@ public final class Trainer {
         let flopsBefore = workers.reduce(0) { $0 + $1.flops }
         let start = DispatchTime.now().uptimeNanoseconds
         var lastGood: Double? = nil
-        var order = Array(0..<samples.count)
         // Raw storage: workers write their own slot concurrently, which a Swift array
         // captured by the closure would flag as overlapping access.
         let shardLoss = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
@@ -126,13 +130,14 @@ public final class Trainer {
         defer { shardLoss.deallocate() }
 
         training: for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
-            if options.shuffle { shuffle(&order, &shuffleRNG) }
+            if options.shuffle { streams.shuffle() }
+            let order = streams.order
             var epochSum = 0.0, epochCount = 0
             for b in 0..<batches {
                 let lo = b * options.batchSize, hi = min(lo + options.batchSize, samples.count)
                 let rows = hi - lo
                 // Drawn for the whole batch before sharding, so they do not depend on the thread count.
-                let negatives = model.drawNegatives(rows: rows, sampler, &negativeRNG)
+                let negatives = streams.drawNegatives(model, rows: rows, sampler)
                 let perRow = out.loss == .nce ? out.negatives : 0
                 let scale = 1 / Float(rows)
                 // In-batch negatives are the batch's other labels: a shard would only see
@@ -145,7 +150,7 @@ public final class Trainer {
                     workers[w].zeroGradients()
                     shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale)
                 }
-                if shards == 1 { step(0) } else { DispatchQueue.concurrentPerform(iterations: shards, execute: step) }
+                runWorkers(shards, step)
                 let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)
                 if !batchLoss.isFinite {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
@@ -163,7 +168,7 @@ public final class Trainer {
                         finite[i] = grads[i].isFinite
                     }
                 }
-                if groups.count == 1 { reduce(0) } else { DispatchQueue.concurrentPerform(iterations: groups.count, execute: reduce) }
+                runWorkers(groups.count, reduce)
                 // A finite loss can still come with an overflowing gradient; applying it
                 // would poison the weights, so it stops training the same way.
                 if !finite.allSatisfy({ $0 }) {
@@ -180,7 +185,7 @@ public final class Trainer {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let done = (epoch - 1) * batches + b + 1
                 let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
-                let interrupted = Interrupt.isRequested
+                let interrupted = token.isCancelled
                 if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
                 var validationLoss: Double? = nil
                 if b + 1 == batches, let validation, validation.count > 0 {
@@ -192,23 +197,19 @@ public final class Trainer {
                                         eta: Double(totalBatches - done) * elapsed / Double(done),
                                         isEpochEnd: b + 1 == batches, validationLoss: validationLoss))
                 if interrupted {
-                    Interrupt.clear()
                     report.outcome = .interrupted
                     break training
                 }
             }
             model.epochsTrained += 1
         }
+        // Only a completed run goes on: after a stop mid-epoch the next call starts anew.
+        model.streams = report.outcome == .completed ? streams : nil
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         report.flops = workers.reduce(0) { $0 + $1.flops } - flopsBefore
         return report
     }
 
-    /// Fisher–Yates with our RNG (the standard library's shuffle may change between releases).
-    private func shuffle(_ a: inout [Int], _ rng: inout RNG) {
-        if a.count < 2 { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, rng.nextInt(below: i + 1)) }
-    }
 }
 
 extension Model {

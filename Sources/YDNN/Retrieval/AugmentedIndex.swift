@@ -5,6 +5,9 @@
 /// "nearest by -dot" is a proper neighbourhood (cosine). Built directly on raw
 /// vectors, HNSW's neighbour heuristic prunes almost every link of a large-norm
 /// item and the graph falls apart (recall@10 was 0.0 on a trained model's items).
+///
+/// Unchecked Sendable: `inner` never changes and is one of this library's indexes,
+/// which are all Sendable; the `VectorIndex` protocol itself does not say so.
 public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable {
     public let inner: VectorIndex
     public var kind: String { inner.kind }
@@ -26,9 +29,9 @@ public final class AugmentedInnerProductIndex: VectorIndex, @unchecked Sendable 
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
-        inner.searchBatch(queries.appending(column: [Float](repeating: 0, count: queries.count)),
-                          k: k, excluding: excluding, threads: threads, progress: progress)
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
+        try inner.searchBatch(queries.appending(column: [Float](repeating: 0, count: queries.count)),
+                              k: k, excluding: excluding, threads: threads, token: token, progress: progress)
     }
 
     /// The original item vector (the augmented one without its last coordinate).

@@ -1,10 +1,11 @@
 import Foundation
+import YDNNKernels
 
 /// Brute-force search: every item scored. Many queries go through a blocked,
-/// register-tiled SIMD product (ExactKernel.swift) feeding a bounded heap per
+/// register-tiled SIMD product (YDNNKernels' ItemPanels) feeding a bounded heap per
 /// query; one query is a SIMD scan. This is the reference every
 /// approximate index is measured against.
-public final class ExactIndex: VectorIndex, @unchecked Sendable {
+public final class ExactIndex: VectorIndex, Sendable {
     public let items: VectorSet
     public let metric: SimilarityMetric
     public var kind: String { "exact" }
@@ -50,28 +51,12 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: Self.itemBlock)
         defer { scores.deallocate() }
         var heap = TopKHeap(k: min(k, count))
-        let raw = UnsafeRawPointer(scores)
         var p0 = 0
         while p0 < panels.panelCount {
             let p1 = min(panels.panelCount, p0 + blockPanels)
             q.withUnsafeBufferPointer { panels.scoreAll($0.baseAddress!, into: scores, panels: p0, p1) }
             let first = p0 * ItemPanels.width, n = min(count, p1 * ItemPanels.width) - first
-            var j = 0
-            while j + 8 <= n {
-                let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                // A horizontal max, not `any(v .>= t)`: the mask comparison compiles to a
-                // lane-by-lane loop through the stack (measured 5x slower in the batch kernel).
-                if horizontalMax(v) >= heap.threshold {
-                    for l in 0..<8 where v[l] >= heap.threshold && !excluding.contains(first + j + l) {
-                        heap.push(v[l], Int32(first + j + l))
-                    }
-                }
-                j += 8
-            }
-            while j < n {
-                if scores[j] >= heap.threshold && !excluding.contains(first + j) { heap.push(scores[j], Int32(first + j)) }
-                j += 1
-            }
+            heap.offer(scores, count: n, firstItem: first, excluding: excluding)
             p0 = p1
         }
         return heap.sorted()
@@ -88,7 +73,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
         precondition(queries.dimension == dimension, "queries have dimension \(queries.dimension), index \(dimension)")
         precondition(excluding == nil || excluding!.count == queries.count, "one exclusion list per query")
         let qs = metric == .cosine ? queries.normalized() : queries
@@ -115,7 +100,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
                 defer { padded.deallocate() }
                 while true {
                     let c = counter.take()
-                    if c >= chunks || Interrupt.isRequested { return }
+                    if c >= chunks || token.isCancelled { return }
                     let q0 = c * qb, qn = min(qb, nq - q0)
                     let groups = (qn + 3) / 4
                     padded.initialize(repeating: 0, count: groups * 4 * d)
@@ -138,6 +123,7 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
                 }
             }
         }
+        try token.check()
         return results
     }
 
@@ -156,15 +142,8 @@ public final class ExactIndex: VectorIndex, @unchecked Sendable {
     }
 }
 
-extension Array where Element == Int32 {
-    /// Binary search in an ascending array.
-    @inline(__always)
-    func containsSorted(_ x: Int32) -> Bool {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if self[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < count && self[lo] == x
+extension ItemPanels {
+    init(_ items: VectorSet) {
+        self = items.values.withUnsafeBufferPointer { ItemPanels(values: $0, count: items.count, dimension: items.dimension) }
     }
 }

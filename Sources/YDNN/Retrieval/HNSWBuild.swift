@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 // Building the graph, deterministically on any number of threads.
 //
@@ -17,10 +18,12 @@ import Foundation
 
 extension HNSWIndex {
     /// Builds an HNSW index over the rows of `items`. `progress(inserted)` is called
-    /// after each batch. Throws `RetrievalError.interrupted` on Ctrl-C.
+    /// after each batch. Throws `Cancelled` when `token` is cancelled (checked
+    /// before every batch).
     public static func build(items: VectorSet, metric: SimilarityMetric = .innerProduct,
                              parameters: HNSWParameters = HNSWParameters(),
                              threads: Int = retrievalDefaultThreads,
+                             token: CancellationToken = .process,
                              progress: ((Int) -> Void)? = nil) throws -> HNSWIndex {
         guard parameters.m >= 2, parameters.m <= 1024 else { throw RetrievalError.invalidArgument("hnsw: m must be in 2...1024") }
         guard parameters.efConstruction >= 1 else { throw RetrievalError.invalidArgument("hnsw: ef_construction must be >= 1") }
@@ -42,17 +45,17 @@ extension HNSWIndex {
         guard n > 0 else { return index }
         index.entryPoint = 0
         index.maxLevel = Int(levels[0])
-        try index.insertAll(threads: max(1, threads), progress: progress)
+        try index.insertAll(threads: max(1, threads), token: token, progress: progress)
         return index
     }
 
-    private func insertAll(threads: Int, progress: ((Int) -> Void)?) throws {
+    private func insertAll(threads: Int, token: CancellationToken, progress: ((Int) -> Void)?) throws {
         let contexts = (0..<threads).map { _ in HNSWSearchContext(nodes: count, stride: stride) }
         var inserted = 1
         var keys = [UInt64]()
         var groupStarts = [Int]()
         while inserted < count {
-            if Interrupt.isRequested { throw RetrievalError.interrupted }
+            try token.check()
             let size = min(count - inserted, 1 << 26, max(1, Int(Double(inserted) * parameters.batchFraction)))
             let lo = inserted, hi = inserted + size
 

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNKernels
 
 /// Build parameters of `index hnsw` (Malkov & Yashunin): `m` links per node on the
 /// upper layers and `2m` on layer 0, `efConstruction` search breadth while
@@ -24,6 +25,10 @@ public struct HNSWParameters: Sendable, Equatable {
 /// Storage is flat and manually allocated: vectors zero-padded to a multiple of 8
 /// floats (so the SIMD8 kernel needs no tail), layer-0 links as `count` blocks of
 /// `[n, id_1 ... id_2m]`, upper-layer links in one array with a per-node offset.
+///
+/// Unchecked Sendable: the graph (storage, `entryPoint`, `maxLevel`) is written only
+/// while `build` or `IndexFile.load` runs, before anyone else holds the index, and
+/// `ef` is set between searches; searches take their scratch from a locked pool.
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let parameters: HNSWParameters
@@ -221,8 +226,8 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
-        parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, progress: progress)
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
+        try parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, token: token, progress: progress)
     }
 
     // MARK: persistence

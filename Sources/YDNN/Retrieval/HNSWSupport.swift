@@ -1,4 +1,5 @@
 import Foundation
+import YDNNKernels
 
 /// A binary max-heap of (key, id) pairs in manually managed storage. Graph search
 /// pushes and pops millions of pairs; plain pointers avoid the copy-on-write and
@@ -113,7 +114,8 @@ final class HNSWSearchContext {
 }
 
 /// Contexts reused across queries, so a single `search` does not allocate an
-/// n-sized visited array; one per concurrent caller at most.
+/// n-sized visited array; one per concurrent caller at most. Unchecked Sendable:
+/// the free list is only touched under `lock`.
 final class HNSWContextPool: @unchecked Sendable {
     private var free: [HNSWSearchContext] = []
     private let lock = NSLock()

@@ -1,11 +1,15 @@
-import COpenBLAS
 import Foundation
+import YDNNSignals
+import YDNNKernels
 
 /// Random-hyperplane LSH (Charikar's SimHash) over SIMPLE-LSH vectors: `tables`
 /// hash tables, each hashing an item to `bits` signs of projections on random
 /// Gaussian hyperplanes. Items whose codes collide with the query's in any table
 /// (or, with `probes = 1`, differ from it in one bit) are re-ranked exactly with
 /// the original vectors. More tables: higher recall, more candidates to re-rank.
+///
+/// Unchecked Sendable: everything is immutable after `init` except `probes`, which,
+/// like `HNSWIndex.ef`, is set between searches; the scratch pool takes a lock.
 public final class LSHIndex: VectorIndex, @unchecked Sendable {
     public let metric: SimilarityMetric
     public let tables: Int
@@ -29,8 +33,10 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
     let ids: [[Int32]]
     private let scratch: LSHScratchPool
 
+    /// Builds the tables. Throws `Cancelled` when `token` is cancelled (checked every
+    /// 4096 items hashed and before every table is sorted).
     public init(items: VectorSet, tables: Int, bits: Int, metric: SimilarityMetric = .innerProduct, seed: UInt64 = 0,
-                probes: Int = 0) throws {
+                probes: Int = 0, token: CancellationToken = .process) throws {
         guard tables >= 1, tables <= 1024 else { throw RetrievalError.invalidArgument("lsh: tables must be in 1...1024") }
         guard bits >= 1, bits <= 64 else { throw RetrievalError.invalidArgument("lsh: bits must be in 1...64") }
         guard probes == 0 || probes == 1 else { throw RetrievalError.invalidArgument("lsh: probes must be 0 or 1") }
@@ -44,9 +50,10 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
         var rng = RNG(seed: seed, stream: "lsh-hyperplanes")
         hyperplanes = (0..<(tables * bits * dp)).map { _ in rng.nextGaussian() }
         let transformed = SimpleLSH.transformItems(self.items).vectors
-        let allCodes = Self.hash(transformed, hyperplanes: hyperplanes, tables: tables, bits: bits)
+        let allCodes = try Self.hash(transformed, hyperplanes: hyperplanes, tables: tables, bits: bits, token: token)
         var codes = [[UInt64]](), ids = [[Int32]]()
         for t in 0..<tables {
+            try token.check()
             let order: [Int]
             if bits <= 32 {
                 // Code and index packed in one word: a plain integer sort, several times
@@ -73,17 +80,23 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
     }
 
     /// Codes of every row, `tables` per row (row-major): projections by blocked sgemm.
-    static func hash(_ vectors: VectorSet, hyperplanes: [Float], tables: Int, bits: Int) -> [UInt64] {
+    /// `token` is checked before every block.
+    static func hash(_ vectors: VectorSet, hyperplanes: [Float], tables: Int, bits: Int,
+                     token: CancellationToken? = nil) throws(Cancelled) -> [UInt64] {
         let n = vectors.count, dp = vectors.dimension, h = tables * bits
         var out = [UInt64](repeating: 0, count: n * tables)
         let block = 4096
         var proj = [Float](repeating: 0, count: min(block, max(1, n)) * h)  // one query: one row, not a 4096-row block
         var r0 = 0
         while r0 < n {
+            try token?.check()
             let rn = min(block, n - r0)
             vectors.values.withUnsafeBufferPointer { v in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rn), Int32(h), Int32(dp), 1,
-                            v.baseAddress! + r0 * dp, Int32(dp), hyperplanes, Int32(dp), 0, &proj, Int32(h))
+                hyperplanes.withUnsafeBufferPointer { hp in
+                    proj.withUnsafeMutableBufferPointer { pp in
+                        BLAS.gemm(transB: true, m: rn, n: h, k: dp, v.baseAddress! + r0 * dp, hp.baseAddress!, pp.baseAddress!)
+                    }
+                }
             }
             for r in 0..<rn {
                 for t in 0..<tables {
@@ -113,7 +126,8 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
     private func candidates(_ query: [Float]) -> [Int32] {
         let tq = SimpleLSH.transformQuery(query)
         let qs = try! VectorSet(count: 1, dimension: dimension + 1, values: tq)
-        let qCodes = Self.hash(qs, hyperplanes: hyperplanes, tables: tables, bits: bits)
+        // No token: one query's codes cannot throw.
+        let qCodes = try! Self.hash(qs, hyperplanes: hyperplanes, tables: tables, bits: bits)
         let s = scratch.take()
         defer { scratch.put(s) }
         let stamp = s.nextStamp()
@@ -151,8 +165,8 @@ public final class LSHIndex: VectorIndex, @unchecked Sendable {
     }
 
     public func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                            progress: ((Int) -> Void)?) -> [[ScoredItem]] {
-        parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, progress: progress)
+                            token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
+        try parallelSearchBatch(queries, k: k, excluding: excluding, threads: threads, token: token, progress: progress)
     }
 
     public func itemVector(_ item: Int) -> [Float] { items.row(item) }
@@ -198,6 +212,7 @@ final class LSHScratch {
     }
 }
 
+/// Unchecked Sendable: the free list is only touched under `lock`.
 final class LSHScratchPool: @unchecked Sendable {
     private var free: [LSHScratch] = []
     private let lock = NSLock()

@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// What `mine` did.
 public struct MiningSummary: Sendable {
@@ -13,8 +14,8 @@ public enum Mining {
     /// Users are answered in blocks of `block` through `index.searchBatch` on
     /// `threads` workers and written as they finish, so memory stays bounded.
     /// `progress(done, total)` follows each block. The file appears only when
-    /// complete (temp + rename); on Ctrl-C nothing is written and
-    /// `RetrievalError.interrupted` is thrown.
+    /// complete (temp + rename); when `token` is cancelled (checked by every block's
+    /// search and every write) nothing is written and `Cancelled` is thrown.
     ///
     /// - Parameters:
     ///   - userKeys/itemKeys: printed keys (default: the 0-based indices).
@@ -22,6 +23,7 @@ public enum Mining {
     public static func mine(index: VectorIndex, users: VectorSet, top n: Int, to path: String,
                             userKeys: [String]? = nil, itemKeys: [String]? = nil, seen: [[Int]]? = nil,
                             threads: Int = retrievalDefaultThreads, block: Int = 1024,
+                            token: CancellationToken = .process,
                             progress: ((Int, Int) -> Void)? = nil) throws -> MiningSummary {
         guard n > 0 else { throw RetrievalError.invalidArgument("mine: top must be positive") }
         guard users.dimension == index.dimension else {
@@ -31,7 +33,7 @@ public enum Mining {
         if let k = itemKeys, k.count != index.count { throw RetrievalError.shapeMismatch("\(k.count) item keys for \(index.count) items") }
         if let s = seen, s.count != users.count { throw RetrievalError.shapeMismatch("\(s.count) seen lists for \(users.count) users") }
         let start = DispatchTime.now().uptimeNanoseconds
-        let writer = try AtomicFileWriter(path: path)
+        let writer = try AtomicFileWriter(path: path, token: token)
         var rows = 0
         var u0 = 0
         var buf = [UInt8]()
@@ -39,9 +41,8 @@ public enum Mining {
         while u0 < users.count {
             let un = min(block, users.count - u0)
             let ids = Array(u0..<(u0 + un))
-            let results = index.searchBatch(users.rows(ids), k: n, excluding: seen.map { s in ids.map { s[$0] } },
-                                            threads: threads, progress: nil)
-            if Interrupt.isRequested { writer.abort(); throw RetrievalError.interrupted }
+            let results = try index.searchBatch(users.rows(ids), k: n, excluding: seen.map { s in ids.map { s[$0] } },
+                                                threads: threads, token: token, progress: nil)
             for (r, hits) in results.enumerated() {
                 let uk = Array((userKeys?[u0 + r] ?? String(u0 + r)).utf8)
                 for (rank, hit) in hits.enumerated() {

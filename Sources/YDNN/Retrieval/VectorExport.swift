@@ -1,4 +1,5 @@
 import Foundation
+import YDNNSignals
 
 /// File formats for `vectors users|items "path" format=...`:
 /// - tsv: one vector per line, tab-separated, optionally led by its key;
@@ -22,12 +23,14 @@ public enum VectorFileFormat: String, Sendable, CaseIterable {
 public enum VectorExport {
     /// Writes `vectors` atomically (temporary file + rename). `keys` (one per row)
     /// lead each TSV line; the binary formats carry no keys, so write them beside
-    /// with `writeKeys` if needed.
-    public static func write(_ vectors: VectorSet, to path: String, format: VectorFileFormat, keys: [String]? = nil) throws {
+    /// with `writeKeys` if needed. When `token` is cancelled (checked by every
+    /// write) it throws `Cancelled` and leaves whatever was at `path` before.
+    public static func write(_ vectors: VectorSet, to path: String, format: VectorFileFormat, keys: [String]? = nil,
+                             token: CancellationToken = .process) throws {
         if let k = keys, k.count != vectors.count {
             throw RetrievalError.shapeMismatch("\(k.count) keys for \(vectors.count) vectors")
         }
-        let w = try AtomicFileWriter(path: path)
+        let w = try AtomicFileWriter(path: path, token: token)
         switch format {
         case .tsv:
             var buf = [UInt8]()

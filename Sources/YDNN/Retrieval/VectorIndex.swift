@@ -24,10 +24,11 @@ public protocol VectorIndex: AnyObject {
 
     /// `search` for every row of `queries`, on `threads` workers. `excluding[i]` are
     /// the items barred for query `i`. `progress(done)` is called (serialised) after
-    /// each chunk with the number of queries answered so far. Stops early, leaving
-    /// the remaining results empty, when `Interrupt.isRequested`.
+    /// each chunk with the number of queries answered so far. Workers look at
+    /// `token` before every chunk; once it is cancelled they stop and the call
+    /// throws `Cancelled` (no partial results).
     func searchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                     progress: ((Int) -> Void)?) -> [[ScoredItem]]
+                     token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]]
 
     /// The stored vector of `item` (normalised if the metric is cosine).
     func itemVector(_ item: Int) -> [Float]
@@ -49,7 +50,7 @@ extension VectorIndex {
     /// The generic batch: parallel single-query searches in chunks. The exact index
     /// replaces it with blocked matrix products.
     public func parallelSearchBatch(_ queries: VectorSet, k: Int, excluding: [[Int]]?, threads: Int,
-                                    progress: ((Int) -> Void)?) -> [[ScoredItem]] {
+                                    token: CancellationToken, progress: ((Int) -> Void)?) throws -> [[ScoredItem]] {
         precondition(queries.dimension == dimension, "queries have dimension \(queries.dimension), index \(dimension)")
         precondition(excluding == nil || excluding!.count == queries.count, "one exclusion list per query")
         let n = queries.count
@@ -64,7 +65,7 @@ extension VectorIndex {
             runWorkers(min(max(1, threads), max(1, chunks))) { _ in
                 while true {
                     let c = counter.take()
-                    if c >= chunks || Interrupt.isRequested { return }
+                    if c >= chunks || token.isCancelled { return }
                     let lo = c * chunk, hi = min(n, lo + chunk)
                     for q in lo..<hi {
                         let ex = excluding.map { Set($0[q]) } ?? []
@@ -77,6 +78,7 @@ extension VectorIndex {
                 }
             }
         }
+        try token.check()
         return results
     }
 }
@@ -98,9 +100,9 @@ public struct IndexQuality: Sendable, CustomStringConvertible {
 public enum IndexEvaluation {
     /// The exact top-K item indices for every query: the reference for recall.
     public static func groundTruth(items: VectorSet, queries: VectorSet, k: Int, metric: SimilarityMetric = .innerProduct,
-                                   threads: Int = retrievalDefaultThreads) -> [[Int]] {
-        ExactIndex(items: items, metric: metric)
-            .searchBatch(queries, k: k, excluding: nil, threads: threads, progress: nil)
+                                   threads: Int = retrievalDefaultThreads, token: CancellationToken) throws -> [[Int]] {
+        try ExactIndex(items: items, metric: metric)
+            .searchBatch(queries, k: k, excluding: nil, threads: threads, token: token, progress: nil)
             .map { $0.map(\.item) }
     }
 

@@ -7,7 +7,6 @@ public enum RetrievalError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(String)
     case io(path: String, reason: String)
     case corruptFile(path: String, reason: String)
-    case interrupted
 
     public var description: String {
         switch self {
@@ -15,7 +14,6 @@ public enum RetrievalError: Error, CustomStringConvertible, Equatable {
         case .invalidArgument(let s): return s
         case .io(let path, let reason): return "\(path): \(reason)"
         case .corruptFile(let path, let reason): return "\(path): corrupt or unreadable index file (\(reason))"
-        case .interrupted: return "interrupted"
         }
     }
 }

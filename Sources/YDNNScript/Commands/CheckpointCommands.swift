@@ -3,94 +3,91 @@ import YDNN
 
 /// `save model` and `load model`: the model file holds the spec, the weights and
 /// the vocabularies it was trained with, so a loaded model is only used with data
-/// whose vocabularies match.
+/// whose vocabularies match. `save index` and `load index` keep an item index.
 
-private func vocabularyKeys(_ v: Vocabularies) -> [String: [String]] {
-    var out: [String: [String]] = [:]
-    for voc in v.all { out[voc.name] = (0..<voc.size).map { voc.key(Int32($0)) } }
-    return out
-}
+struct SaveIndexCommand: ScriptCommand {
+    static let name = "save index"
+    static let topic = Topic.retrieval
+    static let summary = "Write the item index built by 'index' (checksummed, atomic)"
+    static let examples = ["save index \"out/items.hnsw\""]
+    @Argument("the index file") var path: ScriptPath
 
-/// Throws unless the data's vocabularies are the ones the model was trained with.
-func checkVocabularies(_ saved: [String: [String]], against data: Vocabularies) throws {
-    let current = vocabularyKeys(data)
-    for name in saved.keys.sorted() {
-        guard let now = current[name] else { continue }
-        let was = saved[name]!
-        if was == now { continue }
-        if was.count != now.count {
-            throw ModelError.checkpoint("the model's \(name) vocabulary has \(was.count) values, the data's has \(now.count) (same data and vocab min_count as when it was saved?)")
+    func run(_ context: CommandContext) throws -> Value {
+        guard let index = context.session.index?.index else {
+            throw context.failure("there is no index to save", help: "build one first: index hnsw")
         }
-        let i = was.indices.first { was[$0] != now[$0] }!
-        throw ModelError.checkpoint("the model's \(name) vocabulary differs from the data's at id \(i): '\(was[i])' vs '\(now[i])'")
+        guard let model = context.session.model, context.session.currentIndex != nil else {
+            throw context.failure("the index was built before the model last changed", help: "run 'index' again")
+        }
+        // The fingerprint of the item vectors lets 'load index' refuse another model's index.
+        try IndexFile.save(index, to: path.text, itemFingerprint: model.itemVectorFingerprint())
+        context.console.print("saved index to \(path) (\(index.summary))")
+        return .none
     }
 }
 
-let saveCommand = CommandSpec(
-    "save", topic: .training, "Save the model or the item index to a file",
-    forms: [CommandSpec(
-        "save index", topic: .retrieval, "Write the item index built by 'index' (checksummed, atomic)",
-        positionals: [.required("path", .path, "the index file")],
-        examples: ["save index \"out/items.hnsw\""],
-        handler: { inv in
-            guard let (index, _) = inv.interpreter.workspace.index else {
-                throw inv.failure("there is no index to save", help: "build one first: index hnsw")
-            }
-            try index.save(to: inv.string("path")!)
-            inv.console.print("saved index to \(inv.string("path")!) (\(index.summary))")
-            return .none
-        }),
-        CommandSpec(
-        "save model", topic: .training, "Write the model (spec, weights, vocabularies; checksummed, atomic)",
-        positionals: [.required("path", .path, "the model file")],
-        examples: ["save model \"out/paddle.model\""],
-        handler: { inv in
-            let ws = inv.interpreter.workspace
-            guard let model = ws.model else { throw inv.failure("there is no model to save", help: "train one first") }
-            var extras: [String: [UInt8]] = [:]
-            for (name, keys) in vocabularyKeys(try ws.data.vocabularies()) { extras["vocab." + name] = Checkpoint.encode(strings: keys) }
-            let path = inv.string("path")!
-            try Checkpoint.save(model, to: path, extras: extras)
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            inv.console.print("saved model to \(path) (\(model.parameterCount) parameters, \(size) bytes)")
-            return .none
-        })])
+struct SaveModelCommand: ScriptCommand {
+    static let name = "save model"
+    static let topic = Topic.training
+    static let summary = "Write the model (spec, weights, vocabularies; checksummed, atomic)"
+    static let examples = ["save model \"out/paddle.model\""]
+    @Argument("the model file") var path: ScriptPath
 
-let loadIndexForm = CommandSpec(
-    "load index", topic: .retrieval, "Read an index saved by 'save index'; it must fit the current model's item vectors",
-    positionals: [.required("path", .path, "the index file")],
-    handler: { inv in
-        let ws = inv.interpreter.workspace
-        guard let model = ws.model else { throw inv.failure("load or train the model the index was built for first") }
-        var index = try IndexFile.load(path: inv.string("path")!)
+    func run(_ context: CommandContext) throws -> Value {
+        guard let model = context.session.model else { throw context.failure("there is no model to save", help: "train one first") }
+        var extras: [String: [UInt8]] = [:]
+        for (name, keys) in vocabularyKeys(try context.session.data.vocabularies()) {
+            extras["vocab." + name] = Checkpoint.encode(strings: keys)
+        }
+        try Checkpoint.save(model, to: path.text, extras: extras)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path.text)[.size] as? Int) ?? 0
+        context.console.print("saved model to \(path) (\(model.parameterCount) parameters, \(size) bytes)")
+        return .none
+    }
+}
+
+struct LoadIndexCommand: ScriptCommand {
+    static let name = "load index"
+    static let topic = Topic.retrieval
+    static let summary = "Read an index saved by 'save index'; it must fit the current model's item vectors"
+    @Argument("the index file") var path: ScriptPath
+
+    func run(_ context: CommandContext) throws -> Value {
+        guard let model = context.session.model else { throw context.failure("load or train the model the index was built for first") }
+        var index = try IndexFile.load(path: path.text, expectedItemFingerprint: model.itemVectorFingerprint())
         // An inner-product graph is stored over SIMPLE-LSH-augmented items: one more dimension.
         if index.dimension == model.vectorDimension + 1, index.metric == .innerProduct {
             index = AugmentedInnerProductIndex(wrapping: index)
         }
         guard index.dimension == model.vectorDimension, index.count == model.itemCount else {
-            throw inv.failure("the index holds \(index.count) items of dimension \(index.dimension); the model has \(model.itemCount) of \(model.vectorDimension)")
+            throw context.failure("the index holds \(index.count) items of dimension \(index.dimension); the model has \(model.itemCount) of \(model.vectorDimension)")
         }
-        ws.index = (index, ws.modelVersion)
-        inv.console.print("loaded index \(index.summary)")
+        context.session.index = BuiltIndex(index: index, modelVersion: context.session.modelVersion)
+        context.console.print("loaded index \(index.summary)")
         return .none
-    })
+    }
+}
 
-let loadModelForm = CommandSpec(
-    "load model", topic: .training, "Read a model saved by 'save model' (checked against the loaded data's vocabularies)",
-    positionals: [.required("path", .path, "the model file")],
-    examples: ["load model \"out/paddle.model\""],
-    handler: { inv in
-        let ws = inv.interpreter.workspace
-        let path = inv.string("path")!
-        let (model, extras) = try Checkpoint.load(from: path)
+struct LoadModelCommand: ScriptCommand {
+    static let name = "load model"
+    static let topic = Topic.training
+    static let summary = "Read a model saved by 'save model' (checked against the loaded data's vocabularies)"
+    static let examples = ["load model \"out/paddle.model\""]
+    @Argument("the model file") var path: ScriptPath
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, extras) = try Checkpoint.load(from: path.text)
         var saved: [String: [String]] = [:]
         for (k, bytes) in extras where k.hasPrefix("vocab.") { saved[String(k.dropFirst(6))] = try Checkpoint.decode(strings: bytes) }
-        if ws.data.hasData { try checkVocabularies(saved, against: try ws.data.vocabularies()) }
-        ws.model = model
-        ws.modelVocabularies = saved
+        if context.session.data.hasData { try checkVocabularies(saved, against: try context.session.data.vocabularies()) }
+        context.session.model = model
+        context.session.modelVocabularies = saved
         var spec = model.spec
         spec.denseInputs.removeAll { $0 == "example_age" }  // follows the data's example_age setting
-        ws.spec = spec
-        inv.console.print("loaded model from \(path): \(model.parameterCount) parameters, \(model.epochsTrained) epochs trained")
+        context.session.spec = spec
+        context.console.print("loaded model from \(path): \(model.parameterCount) parameters, \(model.epochsTrained) epochs trained")
         return .none
-    })
+    }
+}
+
+let checkpointCommands: [CommandType] = [SaveIndexCommand.self, SaveModelCommand.self]

@@ -3,66 +3,98 @@ import YDNN
 
 /// `evaluate`: leave-last-out ranking metrics for the model, always beside the
 /// most-popular baseline on the same users.
-let evaluateCommand = CommandSpec(
-    "evaluate", topic: .retrieval, "HR@K, NDCG@K and MRR of the held-out clicks, beside the most-popular baseline",
-    rest: Param("metric", .metric(["hr", "ndcg", "mrr"]), required: true, "a metric: hr@K, ndcg@K or mrr"),
-    options: [Param("exclude_seen", .bool, default: .symbol("off"), "leave the user's training clicks out of the ranking"),
-              Param("via", .choice(["exact", "index"]), default: .symbol("exact"), "rank every item exactly, or through the built index")],
-    examples: ["evaluate hr@10 hr@50 ndcg@10", "let r = evaluate hr@50 exclude_seen=on\nprint $r.hr@50"],
-    handler: evaluate)
 
-/// What the last `evaluate` measured, per user, for experiments to compare.
-public struct EvaluationRecord {
-    public let metrics: [RankingMetric]
-    public let model: RankingEvaluation
-    public let baseline: RankingEvaluation
-}
+/// `evaluate via=`: rank every item, or search the built index.
+enum RankingSource: String, ChoiceArgument { case exact, index }
 
-private func evaluate(_ inv: Invocation) throws -> Value {
-    let (model, samples) = try servingState(inv)
-    let interp = inv.interpreter
-    let metrics: [RankingMetric] = inv.rest.compactMap { v in
-        guard case .metric(let m) = v else { return nil }
-        return RankingMetric(name: m.description)
-    }
-    let excludeSeen = inv.bool("exclude_seen")
-    let test = samples.test
-    guard test.count > 0 else { throw inv.failure("there are no test users", help: "use split holdout=last") }
-    let users = try userVectorSet(model, test)
-    let items = try itemVectorSet(model)
-    var index: VectorIndex?
-    if inv.string("via") == "index" {
-        guard let (built, version) = interp.workspace.index else {
-            throw inv.failure("there is no index", at: "via", help: "build one first: index hnsw")
+/// `evaluate unrankable=`: how a test user whose target cannot be ranked (outside
+/// the vocabulary, never clicked in training) counts.
+enum UnrankablePolicy: String, ChoiceArgument { case miss, skip }
+
+struct EvaluateCommand: ScriptCommand {
+    static let name = "evaluate"
+    static let topic = Topic.retrieval
+    static let summary = "Ranking metrics of the held-out clicks (hr, ndcg, mrr, coverage, tailhr, popularity, age), beside the most-popular baseline"
+    static let examples = ["evaluate hr@10 hr@50 ndcg@10", "evaluate hr@50 coverage@50 tailhr@50 popularity@50 age@10",
+                           "let r = evaluate hr@50 exclude_seen=on label=\"final\"\nprint $r.hr@50"]
+    @Rest("a metric: hr@K, ndcg@K, mrr, coverage@K, tailhr@K, popularity@K or age@K", required: true) var metric: [MetricName]
+    @Option("leave the user's training clicks out of the ranking") var exclude_seen = false
+    @Option("rank every item exactly, or through the built index") var via = RankingSource.exact
+    @Option("users whose target cannot be ranked: counted as misses (the same denominator across ablations), or left out")
+    var unrankable = UnrankablePolicy.miss
+    @Option("a name for this evaluation, for compare label= and expect label=") var label: String?
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, samples) = try context.session.servingState()
+        let session = context.session
+        let metrics = metric.compactMap(RankingMetric.init)
+        let test = samples.test
+        guard test.count > 0 else { throw context.failure("there are no test users", help: "use split holdout=last") }
+        let users = try userVectorSet(model, test)
+        let items = try itemVectorSet(model)
+        var index: VectorIndex?
+        if via == .index {
+            guard session.index != nil else {
+                throw $via.failure("there is no index", help: "build one first: index hnsw")
+            }
+            guard let current = session.currentIndex else {
+                throw $via.failure("the index was built before the model last changed", help: "run 'index' again")
+            }
+            index = current
         }
-        guard version == interp.workspace.modelVersion else {
-            throw inv.failure("the index was built before the model last changed", at: "via", help: "run 'index' again")
-        }
-        index = built
-    }
-    // The pad / <unk> item 0 is never a candidate; with exclude_seen neither are the user's clicks.
-    let report = RankingEvaluation.leaveLastOut(
-        users: users, items: items, targets: test.labels.map(Int.init),
-        seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
-        itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: excludeSeen, never: [0],
-        index: index, threads: interp.threads)
-    let (modelEval, baseEval) = (report.model, report.popular)
-    let record = EvaluationRecord(metrics: metrics, model: modelEval, baseline: baseEval)
-    interp.workspace.lastEvaluation = record
-    if let e = interp.workspace.activeExperiment { e.runs[e.runs.count - 1].append(record) }
+        let needsTimes = metrics.contains { $0.family.needsClickTimes }
+        // The pad / <unk> item 0 is never a candidate; with exclude_seen neither are the user's clicks.
+        let report = RankingEvaluation.leaveLastOut(
+            users: users, items: items, targets: test.labels.map(Int.init),
+            seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
+            itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: exclude_seen, never: [0],
+            index: index, unrankableUsers: samples.report.unknownTestTargets, skipUnrankable: unrankable == .skip,
+            firstClickTimes: needsTimes ? samples.items.firstClickTimes() : nil,
+            servingTime: needsTimes ? samples.items.servingTime : nil,
+            threads: session.settings.threads)
+        let (modelEval, baseEval) = (report.model, report.popular)
+        let days = samples.items.secondsPerTimeUnit.map { $0 / 86_400 }
+        let record = EvaluationRecord(label: label, metrics: metrics, model: modelEval, baseline: baseEval, ageScale: days ?? 1)
+        context.session.lastEvaluation = record
+        context.interpreter.evaluations.append(record)
+        if let e = context.interpreter.activeExperiment { e.runs[e.runs.count - 1].append(record) }
 
-    let skipped = samples.report.unknownTestTargets
-    let how = inv.string("via") == "index" ? "through the \(interp.workspace.index!.index.kind) index" : "all \(items.count - 1) items ranked exactly"
-    inv.console.print("evaluate: \(test.count) users, \(how), seen items \(excludeSeen ? "excluded" : "not excluded")"
-                      + (skipped > 0 ? "; \(skipped) users whose target is outside the vocabulary are not counted" : ""))
-    var table = TextTable(["metric", "model", "most-popular"])
-    var fields: [(String, Value)] = []
-    for (i, m) in metrics.enumerated() {
-        table.add([m.description, interp.formatMetric(modelEval.means[i]), interp.formatMetric(baseEval.means[i])])
-        fields.append((m.description, .float(modelEval.means[i])))
+        context.console.print(header(report, index: index, items: items.count))
+        var table = TextTable(["metric", "model", "most-popular"])
+        var fields: [(String, Value)] = []
+        for (i, m) in metrics.enumerated() {
+            let scale = m.family == .age ? (days ?? 1) : 1
+            table.add([m.description + (m.family == .age ? (days == nil ? " (clicks)" : " (days)") : ""),
+                       session.format(modelEval.means[i] * scale), session.format(baseEval.means[i] * scale)])
+            fields.append((m.description, .float(modelEval.means[i] * scale)))
+        }
+        if needsTimes, let age = modelEval.meanTargetAge {
+            let scale = days ?? 1
+            table.add(["target age" + (days == nil ? " (clicks)" : " (days)"), session.format(age * scale), session.format(age * scale)])
+            fields.append(("target_age", .float(age * scale)))
+        }
+        context.console.table(table)
+        fields.append(("users", .integer(report.users)))
+        fields.append(("unrankable", .integer(report.unrankableUsers)))
+        fields.append(("baseline", .record(metrics.enumerated().map { ($1.description, .float(baseEval.means[$0])) })))
+        return .record(fields)
     }
-    inv.console.table(table)
-    fields.append(("users", .integer(test.count)))
-    fields.append(("baseline", .record(metrics.enumerated().map { ($1.description, .float(baseEval.means[$0])) })))
-    return .record(fields)
+
+    /// Who was evaluated, how, and who could not be ranked.
+    private func header(_ report: LeaveLastOutReport, index: VectorIndex?, items: Int) -> String {
+        let how = index.map { "through the \($0.kind) index" } ?? "all \(items - 1) items ranked exactly"
+        var line = "evaluate: \(report.users) users, \(how), seen items \(exclude_seen ? "excluded" : "not excluded")"
+        let n = report.unrankableUsers
+        if n > 0 {
+            line += unrankable == .miss
+                ? "; \(n) users could not be ranked (target outside the vocabulary) and count as misses"
+                : "; \(n) users could not be ranked (target outside the vocabulary) and are left out (unrankable=skip)"
+        }
+        if metrics.contains(where: { $0.family == .tailhr }) {
+            line += "; \(report.tailUsers) users have a target outside the head (the items making up half the training clicks)"
+        }
+        return line
+    }
+
+    private var metrics: [RankingMetric] { metric.compactMap(RankingMetric.init) }
 }

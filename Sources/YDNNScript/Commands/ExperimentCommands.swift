@@ -5,200 +5,295 @@ import YDNN
 /// `compare` tells a real difference from noise with a paired test over users;
 /// `plot` draws loss curves and metrics.
 
-/// What one `experiment` recorded: per run (seed), every `evaluate` in its body.
-public final class ExperimentResult {
-    public let name: String
-    public internal(set) var seeds: [UInt64] = []
-    public internal(set) var runs: [[EvaluationRecord]] = []
-    /// Loss per batch of each run's model.
-    public internal(set) var lossHistories: [[Double]] = []
+struct ExperimentCommand: ScriptCommand {
+    static let name = "experiment"
+    static let topic = Topic.experiments
+    static let summary = "Run a block on a fresh model (data and settings inherited), recording its evaluations"
+    static let examples = ["experiment \"age=$age\" repeat=3 {\n  example_age $age\n  train epochs=5\n  evaluate hr@50\n}"]
+    static let takesBlock = true
+    /// `$run.seed` and `$run.index` (from 0) inside the block, e.g. for per-run file names.
+    static let blockVariables = ["run"]
+    @Argument("the experiment's name") var name: String
+    @Option("runs, each with the next seed; mean, std and 95% CI are reported", .integer(1...1000)) var `repeat` = 1
+    @Option("replace an earlier experiment of the same name (otherwise reusing a name is an error)") var replace = false
 
-    init(name: String) { self.name = name }
-
-    /// Each run's last evaluation that measured `metric`.
-    func evaluations(of metric: RankingMetric) -> [RankingEvaluation] {
-        runs.compactMap { run in run.last(where: { $0.metrics.contains(metric) })?.model }
-    }
-
-    /// The metrics of the last evaluation of the first run, in the order asked for.
-    var metrics: [RankingMetric] { runs.first?.last?.metrics ?? [] }
-
-    /// Per run, the mean of `metric`.
-    func perRun(_ metric: RankingMetric) -> [Double] { evaluations(of: metric).compactMap { $0.mean(metric) } }
-
-    /// Per user, `metric` averaged over the runs (nil when runs saw different users).
-    func perUser(_ metric: RankingMetric) -> [Double]? {
-        let values = evaluations(of: metric).compactMap { $0.values(metric) }
-        guard !values.isEmpty else { return nil }
-        return try? Statistics.meanPerIndex(values)
+    func run(_ context: CommandContext) throws -> Value {
+        let interpreter = context.interpreter
+        guard interpreter.activeExperiment == nil else { throw context.failure("experiments do not nest") }
+        if !replace, interpreter.experiments.contains(where: { $0.name == name }) {
+            throw $name.failure("there is already an experiment named '\(name)'", help: "give it another name, or add replace=on")
+        }
+        let setsSeed = context.statement.block?.statements.contains {
+            if case .command(let c) = $0 { return c.name == "seed" } else { return false }
+        } ?? false
+        if setsSeed, `repeat` > 1 {
+            context.console.error("warning: 'seed' inside experiment '\(name)' gives every run the same seed, so its \(`repeat`) runs are identical; set the seed before the experiment")
+        }
+        // Each run works on a copy of the session: data and settings are inherited,
+        // what the body changes is dropped afterwards, and every run starts with
+        // fresh weights and the next seed.
+        let outer = interpreter.session
+        defer {
+            interpreter.session = outer
+            interpreter.activeExperiment = nil
+        }
+        let result = ExperimentResult(name: name)
+        interpreter.activeExperiment = result
+        for run in 0..<`repeat` {
+            var copy = outer
+            copy.model = nil
+            copy.index = nil
+            copy.seed = outer.seed &+ UInt64(run)
+            interpreter.session = copy
+            result.seeds.append(copy.seed)
+            result.runs.append([])
+            context.console.print(`repeat` == 1 ? "== experiment \(name)" : "== experiment \(name) (run \(run + 1)/\(`repeat`), seed \(copy.seed))")
+            try context.runBlock(binding: ["run": .record([("seed", .integer(Int(copy.seed))), ("index", .integer(run))])])
+            result.lossHistories.append(interpreter.session.model?.lossHistory ?? [])
+        }
+        interpreter.experiments.removeAll { $0.name == name }
+        interpreter.experiments.append(result)
+        if `repeat` > 1, !result.metrics.isEmpty {
+            let session = context.session
+            var table = TextTable(["metric", "mean", "std", "95% CI", "runs"])
+            for m in result.metrics {
+                let s = Statistics.summarize(result.perRun(m))
+                table.add([m.description, session.format(s.mean), session.format(s.standardDeviation),
+                           s.ciLow.map { "\(session.format($0)) .. \(session.format(s.ciHigh ?? $0))" } ?? "-", String(s.n)])
+            }
+            context.console.print("experiment \(name): \(`repeat`) runs")
+            context.console.table(table)
+        }
+        return .none
     }
 }
 
-private func runExperiment(_ inv: Invocation) throws -> Value {
-    let interp = inv.interpreter
-    let ws = interp.workspace
-    guard ws.activeExperiment == nil else { throw inv.failure("experiments do not nest") }
-    let name = inv.string("name")!
-    let repeats = inv.int("repeat")
-    // Data and settings are inherited; what the body changes is undone after each
-    // run, and every run starts with fresh weights.
-    let (data, spec, model, index, settings, baseSeed) = (ws.data, ws.spec, ws.model, ws.index, interp.settings, interp.seed)
-    defer {
-        ws.data = data; ws.spec = spec; ws.model = model; ws.index = index
-        interp.settings = settings; interp.seed = baseSeed
-        ws.activeExperiment = nil
-    }
-    let result = ExperimentResult(name: name)
-    ws.activeExperiment = result
-    for run in 0..<repeats {
-        ws.data = data; ws.spec = spec; ws.model = nil; ws.index = nil; interp.settings = settings
-        interp.seed = baseSeed &+ UInt64(run)
-        result.seeds.append(interp.seed)
-        result.runs.append([])
-        inv.console.print(repeats == 1 ? "== experiment \(name)" : "== experiment \(name) (run \(run + 1)/\(repeats), seed \(interp.seed))")
-        try inv.runBlock()
-        result.lossHistories.append(ws.model?.lossHistory ?? [])
-    }
-    ws.experiments.removeAll { $0.name == name }
-    ws.experiments.append(result)
-    if repeats > 1, !result.metrics.isEmpty {
-        var table = TextTable(["metric", "mean", "std", "95% CI", "runs"])
-        for m in result.metrics {
-            let s = Statistics.summarize(result.perRun(m))
-            table.add([m.description, interp.formatMetric(s.mean), interp.formatMetric(s.standardDeviation),
-                       s.ciLow.map { "\(interp.formatMetric($0)) .. \(interp.formatMetric(s.ciHigh!))" } ?? "-", String(s.n)])
-        }
-        inv.console.print("experiment \(name): \(repeats) runs")
-        inv.console.table(table)
-    }
-    return .none
-}
+struct CompareCommand: ScriptCommand {
+    static let name = "compare"
+    static let topic = Topic.experiments
+    static let summary = "Experiments against a baseline: a test over training runs (seeds), with the delta's CI, Holm-adjusted p-values and power"
+    static let examples = ["compare", "compare baseline=\"age=off\" metric=hr@50", "compare metric=hr@50 label=\"final\""]
+    @Option("the experiment the others are compared with (default: the first)") var baseline: String?
+    @Option("the metric (default: the baseline's first)") var metric: MetricName?
+    @Option("use the evaluations with this label (default: each run's last that measured the metric)") var label: String?
 
-private func metricOption(_ inv: Invocation, _ name: String) -> RankingMetric? {
-    guard case .metric(let m)? = inv.value(name) else { return nil }
-    return RankingMetric(name: m.description)
-}
+    func run(_ context: CommandContext) throws -> Value {
+        let session = context.session
+        let experiments = context.interpreter.experiments.filter { !$0.metrics.isEmpty }
+        guard let first = experiments.first else {
+            throw context.failure("no experiment has evaluated anything yet", help: "experiment \"name\" repeat=3 { train ...; evaluate hr@50 }")
+        }
+        let baseName = baseline ?? first.name
+        guard let base = experiments.first(where: { $0.name == baseName }) else {
+            let hint = closestMatch(to: baseName, in: experiments.map(\.name)).map { "did you mean '\($0)'?" }
+            throw $baseline.failure("no experiment named '\(baseName)'", help: hint ?? "experiments: \(experiments.map(\.name).joined(separator: ", "))")
+        }
+        let metric = self.metric.flatMap(RankingMetric.init) ?? base.metrics[0]
+        let f = session.format
+        let range = metric.family.valueRange
 
-private func compare(_ inv: Invocation) throws -> Value {
-    let interp = inv.interpreter
-    let experiments = interp.workspace.experiments.filter { !$0.metrics.isEmpty }
-    guard !experiments.isEmpty else {
-        throw inv.failure("no experiment has evaluated anything yet", help: "experiment \"name\" { train ...; evaluate hr@50 }")
-    }
-    let baseName = inv.string("baseline") ?? experiments[0].name
-    guard let base = experiments.first(where: { $0.name == baseName }) else {
-        let hint = closestMatch(to: baseName, in: experiments.map(\.name)).map { "did you mean '\($0)'?" }
-        throw inv.failure("no experiment named '\(baseName)'", at: "baseline", help: hint ?? "experiments: \(experiments.map(\.name).joined(separator: ", "))")
-    }
-    let metric = metricOption(inv, "metric") ?? base.metrics[0]
-    let baseUsers = base.perUser(metric)
-    var table = TextTable(["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p", "sig"])
-    var bars: [BarDatum] = []
-    var rows: [Value] = []
-    for e in experiments {
-        let values = e.perRun(metric)
-        guard !values.isEmpty else {
-            table.add([e.name, "0", "-", "-", "-", "-", "-", "(no \(metric))"])
-            continue
+        // One test per experiment against the baseline, the run (seed) as the unit.
+        let others = experiments.filter { $0 !== base }
+        let baseSample = base.runSample(metric, label: label)
+        let tests: [RunComparison?] = others.map { e in
+            guard let a = baseSample, let b = e.runSample(metric, label: label) else { return nil }
+            return Statistics.compareRuns(a, b)
         }
-        let s = Statistics.summarize(values)
-        let ci = s.ciLow.map { "\(interp.formatMetric($0)) .. \(interp.formatMetric(s.ciHigh!))" } ?? "-"
-        bars.append(BarDatum(label: e.name, value: s.mean, low: s.ciLow, high: s.ciHigh))
-        var fields: [(String, Value)] = [("experiment", .string(e.name)), ("mean", .float(s.mean))]
-        if e === base {
-            table.add([e.name, String(s.n), interp.formatMetric(s.mean), ci, "baseline", "", "", ""])
-        } else if let a = e.perUser(metric), let b = baseUsers, a.count == b.count,
-                  let t = try? Statistics.pairedTest(a, b, seed: interp.seed) {
-            let mark = t.pValue < 0.01 ? "**" : t.pValue < 0.05 ? "*" : ""
-            table.add([e.name, String(s.n), interp.formatMetric(s.mean), ci,
-                       (t.meanDifference >= 0 ? "+" : "") + interp.formatMetric(t.meanDifference),
-                       "\(interp.formatMetric(t.ciLow)) .. \(interp.formatMetric(t.ciHigh))",
-                       String(format: "%.4f", t.pValue), mark])
-            fields += [("delta", .float(t.meanDifference)), ("p", .float(t.pValue))]
-        } else {
-            table.add([e.name, String(s.n), interp.formatMetric(s.mean), ci,
-                       interp.formatMetric(s.mean - Statistics.mean(base.perRun(metric))), "-", "n/a", "(not the same test users)"])
-        }
-        rows.append(.record(fields))
-    }
-    inv.console.print("compare \(metric) against '\(base.name)': paired permutation test over test users (per-user values averaged over runs)")
-    inv.console.table(table)
-    inv.console.print("* p < 0.05, ** p < 0.01; the 95% CI of a mean is over runs (needs repeat >= 2)")
-    inv.console.chart(Charts.svgBarChart(bars, title: "\(metric) by experiment (95% CI over runs)", xLabel: metric.description,
-                                         highlight: base.name), title: "compare \(metric)")
-    return .list(rows)
-}
+        let adjusted = Statistics.holmAdjusted(tests.map { $0?.pValue })
+        let holm = others.count > 1
 
-private func plot(_ inv: Invocation) throws -> Value {
-    let interp = inv.interpreter
-    let ws = interp.workspace
-    let what = inv.value("what")!
-    let svg: String
-    if case .symbol("loss") = what {
-        var series: [ChartSeries] = ws.experiments.compactMap { e in
-            guard let h = e.lossHistories.last, !h.isEmpty else { return nil }
-            return ChartSeries(name: e.name, values: h)
-        }
-        if series.isEmpty, let h = ws.model?.lossHistory, !h.isEmpty { series = [ChartSeries(name: "loss", values: h)] }
-        guard !series.isEmpty else { throw inv.failure("nothing has been trained yet", help: "train first") }
-        let window = inv.optionalInt("smooth") ?? max(1, (series.map(\.y.count).max() ?? 0) / 60)
-        series = series.map { ChartSeries(name: $0.name, values: Charts.movingAverage($0.y, window: window)) }
-        inv.console.print(Charts.terminalLineChart(series, title: "loss per batch (moving average of \(window))",
-                                                   color: inv.console.isTerminal))
-        svg = Charts.svgLineChart(series, title: "Training loss", xLabel: "batch", yLabel: "loss (moving average of \(window))")
-    } else {
-        guard case .success(.metric(let m)) = ParamType.metric(["hr", "ndcg", "mrr"]).coerce(what),
-              let metric = RankingMetric(name: m.description) else {
-            throw inv.failure("'plot' draws loss or a metric such as hr@50, not '\(what)'", at: "what")
-        }
+        var header = ["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p"]
+        if holm { header.append("p (Holm)") }
+        header += ["sig", "run sd", "user se", "mde", "runs for delta"]
+        var table = TextTable(header)
         var bars: [BarDatum] = []
-        for e in ws.experiments {
-            let v = e.perRun(metric)
-            guard !v.isEmpty else { continue }
-            let s = Statistics.summarize(v)
-            bars.append(BarDatum(label: e.name, value: s.mean, low: s.ciLow, high: s.ciHigh))
+        var rows: [Value] = []
+        var notes: [String] = []
+        var fewRuns: [String] = []
+        for e in experiments {
+            let values = e.perRun(metric, label: label)
+            guard !values.isEmpty else {
+                table.add([e.name, "0", "-", "-", "-", "-", "-"] + (holm ? ["-"] : []) + ["(no \(metric))", "", "", "", ""])
+                continue
+            }
+            if values.count < Statistics.minimumRunsForTest { fewRuns.append("'\(e.name)' (\(values.count))") }
+            let s = Statistics.summarize(values)
+            let interval = range.flatMap { s.interval(clippedTo: $0) } ?? s.interval
+            bars.append(BarDatum(label: e.name, value: s.mean, low: interval?.low, high: interval?.high))
+            let ci = interval.map { "\(f($0.low)) .. \(f($0.high))" } ?? "-"
+            var fields: [(String, Value)] = [("experiment", .string(e.name)), ("mean", .float(s.mean))]
+            guard let i = others.firstIndex(where: { $0 === e }) else {
+                let sample = baseSample
+                table.add([e.name, String(s.n), f(s.mean), ci, "baseline", "", ""] + (holm ? [""] : [])
+                          + ["", s.n > 1 ? f(s.standardDeviation) : "-", sample?.meanUserStandardError.map(f) ?? "-", "", ""])
+                rows.append(.record(fields))
+                continue
+            }
+            guard let t = tests[i] else {
+                table.add([e.name, String(s.n), f(s.mean), ci, "-", "-", "-"] + (holm ? ["-"] : []) + ["(no runs to compare)", "", "", "", ""])
+                continue
+            }
+            let p = t.pValue, pAdj = adjusted[i]
+            let decisive = holm ? pAdj : p
+            let mark = !t.isMeaningful || decisive == nil ? "" : decisive! < 0.01 ? "**" : decisive! < 0.05 ? "*" : ""
+            let spread = t.differenceStandardDeviation ?? t.runStandardDeviationB
+            let userSE = [t.userStandardErrorA, t.userStandardErrorB].compactMap { $0 }.max()
+            var row = [e.name, String(s.n), f(s.mean), ci, (t.delta >= 0 ? "+" : "") + f(t.delta),
+                       t.ciLow.map { "\(f($0)) .. \(f(t.ciHigh ?? $0))" } ?? "-",
+                       p.map { String(format: "%.4f", $0) } ?? "-"]
+            if holm { row.append(pAdj.map { String(format: "%.4f", $0) } ?? "-") }
+            row += [mark, spread.map(f) ?? "-", userSE.map(f) ?? "-", t.power.map { f($0.mde) } ?? "-",
+                    t.power?.runsNeededDescription ?? "-"]
+            table.add(row)
+            notes.append("  \(e.name): \(t.method)" + (t.degreesOfFreedom.map { ", df = \(Value.format($0, digits: 3))" } ?? ""))
+            fields += [("delta", .float(t.delta)), ("p", p.map(Value.float) ?? .none), ("p_holm", pAdj.map(Value.float) ?? .none),
+                       ("mde", t.power.map { .float($0.mde) } ?? .none), ("df", t.degreesOfFreedom.map(Value.float) ?? .none)]
+            rows.append(.record(fields))
         }
-        if bars.isEmpty, let last = ws.lastEvaluation, let i = last.metrics.firstIndex(of: metric) {
-            bars = [BarDatum(label: "model", value: last.model.means[i]), BarDatum(label: "most-popular", value: last.baseline.means[i])]
+        let which = label.map { " (evaluations labelled '\($0)')" } ?? ""
+        context.console.print("compare \(metric)\(which) against '\(base.name)': each training run (seed) is one observation")
+        context.console.table(table)
+        context.console.print("method (paired by seed when both ran the same seeds, else Welch):")
+        notes.forEach { context.console.print($0) }
+        if holm { context.console.print("p (Holm): adjusted for \(others.count) comparisons against the baseline; sig uses it") }
+        context.console.print("* p < 0.05, ** p < 0.01; run sd: run-to-run spread (of the paired differences when paired); user se: the user-level standard error within a run; mde: the smallest delta these runs detect with 80% power at alpha 0.05; runs for delta: runs per experiment to detect the observed delta so")
+        if !fewRuns.isEmpty {
+            context.console.print("warning: \(fewRuns.joined(separator: ", ")) ran fewer than \(Statistics.minimumRunsForTest) runs: no test over runs is meaningful, so nothing is starred; use repeat=\(Statistics.minimumRunsForTest) or more")
         }
-        guard !bars.isEmpty else { throw inv.failure("no evaluation measured \(metric)", help: "evaluate \(metric) first") }
-        let top = max(bars.map { $0.high ?? $0.value }.max() ?? 0, 1e-12)
-        let width = bars.map(\.label.count).max() ?? 0
-        for b in bars {
-            let n = Int((b.value / top * 40).rounded())
-            let ci = b.low.map { "  (\(interp.formatMetric($0)) .. \(interp.formatMetric(b.high!)))" } ?? ""
-            inv.console.print(b.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                              + String(repeating: "█", count: max(0, n)) + " " + interp.formatMetric(b.value) + ci)
-        }
-        svg = Charts.svgBarChart(bars, title: "\(metric)", xLabel: metric.description)
+        context.console.chart(Charts.svgBarChart(bars, title: "\(metric) by experiment (95% CI over runs)", xLabel: metric.description,
+                                                 highlight: base.name), title: "compare \(metric)")
+        return .list(rows)
     }
-    inv.console.chart(svg, title: "plot \(what)")
-    if let out = inv.string("out") {
-        try AtomicFileWriter.write(Charts.svgDocument(svg), to: out)
-        inv.console.print("wrote \(out)")
-    }
-    return .none
 }
 
-let experimentCommands: [CommandSpec] = [
-    CommandSpec(
-        "experiment", topic: .experiments, "Run a block on a fresh model (data and settings inherited), recording its evaluations",
-        positionals: [.required("name", .string, "the experiment's name")],
-        options: [Param("repeat", .integer(1...1000), default: .integer(1), "runs, each with the next seed; mean, std and 95% CI are reported")],
-        takesBlock: true,
-        examples: ["experiment \"age=$age\" repeat=3 {\n  example_age $age\n  train epochs=5\n  evaluate hr@50\n}"],
-        handler: runExperiment),
-    CommandSpec(
-        "compare", topic: .experiments, "Experiments side by side: means, 95% CIs, deltas against a baseline and paired p-values",
-        options: [Param("baseline", .string, "the experiment the others are compared with (default: the first)"),
-                  Param("metric", .metric(["hr", "ndcg", "mrr"]), "the metric (default: the baseline's first)")],
-        examples: ["compare", "compare baseline=\"age=off\" metric=hr@50"],
-        handler: compare),
-    CommandSpec(
-        "plot", topic: .experiments, "Chart the training loss or a metric across experiments, in the terminal and as SVG",
-        positionals: [.required("what", .any, "loss, or a metric such as hr@50")],
-        options: [Param("out", .path, "also write the chart to this SVG file"),
-                  Param("smooth", .integer(1...100_000), "moving-average window for loss (default: about 1/60 of the batches)")],
-        examples: ["plot loss", "plot hr@50 out=\"out/hr50.svg\""],
-        handler: plot),
-]
+/// `plot WHAT`: the loss curves, or a metric across experiments.
+enum PlotSubject {
+    case loss
+    case metric(RankingMetric)
+}
+
+struct PlotCommand: ScriptCommand {
+    static let name = "plot"
+    static let topic = Topic.experiments
+    static let summary = "Chart the training loss or a metric across experiments, in the terminal and as SVG"
+    static let examples = ["plot loss", "plot hr@50 out=\"out/hr50.svg\""]
+    @Argument("loss, or a metric such as hr@50") var what: Value
+    @Option("also write the chart to this SVG file") var out: ScriptPath?
+    @Option("moving-average window for loss (default: about 1/60 of the batches)", .integer(1...100_000)) var smooth: Int?
+
+    var subject: PlotSubject? {
+        if case .symbol("loss") = what { return .loss }
+        guard case .success(.metric(let m)) = MetricName.argumentType.coerce(what), let metric = RankingMetric(m) else { return nil }
+        return .metric(metric)
+    }
+
+    func validate() throws {
+        if subject == nil { throw $what.failure("'plot' draws loss or a metric such as hr@50, not '\(what)'") }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        let interpreter = context.interpreter
+        let session = context.session
+        let console = context.console
+        let svg: String
+        switch subject {
+        case .loss?:
+            var series: [ChartSeries] = interpreter.experiments.compactMap { e in
+                guard let h = e.lossHistories.last, !h.isEmpty else { return nil }
+                return ChartSeries(name: e.name, values: h)
+            }
+            if series.isEmpty, let h = session.model?.lossHistory, !h.isEmpty { series = [ChartSeries(name: "loss", values: h)] }
+            guard !series.isEmpty else { throw context.failure("nothing has been trained yet", help: "train first") }
+            let window = smooth ?? max(1, (series.map(\.y.count).max() ?? 0) / 60)
+            series = series.map { ChartSeries(name: $0.name, values: Charts.movingAverage($0.y, window: window)) }
+            console.print(Charts.terminalLineChart(series, title: "loss per batch (moving average of \(window))",
+                                                   color: console.isTerminal))
+            svg = Charts.svgLineChart(series, title: "Training loss", xLabel: "batch", yLabel: "loss (moving average of \(window))")
+        case .metric(let metric)?:
+            var bars: [BarDatum] = []
+            for e in interpreter.experiments {
+                let v = e.perRun(metric)
+                guard !v.isEmpty else { continue }
+                let s = Statistics.summarize(v)
+                bars.append(BarDatum(label: e.name, value: s.mean, low: s.ciLow, high: s.ciHigh))
+            }
+            if bars.isEmpty, let last = session.lastEvaluation, let i = last.metrics.firstIndex(of: metric) {
+                bars = [BarDatum(label: "model", value: last.model.means[i]), BarDatum(label: "most-popular", value: last.baseline.means[i])]
+            }
+            guard !bars.isEmpty else { throw context.failure("no evaluation measured \(metric)", help: "evaluate \(metric) first") }
+            let top = max(bars.map { $0.high ?? $0.value }.max() ?? 0, 1e-12)
+            let width = bars.map(\.label.count).max() ?? 0
+            for b in bars {
+                let n = Int((b.value / top * 40).rounded())
+                let ci = b.low.map { "  (\(session.format($0)) .. \(session.format(b.high ?? $0)))" } ?? ""
+                console.print(b.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                              + String(repeating: "█", count: max(0, n)) + " " + session.format(b.value) + ci)
+            }
+            svg = Charts.svgBarChart(bars, title: "\(metric)", xLabel: metric.description)
+        case nil:
+            throw $what.failure("'plot' draws loss or a metric such as hr@50, not '\(what)'")
+        }
+        console.chart(svg, title: "plot \(what)")
+        if let out {
+            try AtomicFileWriter.write(Charts.svgDocument(svg), to: out.text)
+            console.print("wrote \(out)")
+        }
+        return .none
+    }
+}
+
+let experimentCommands: [CommandType] = [ExperimentCommand.self, CompareCommand.self, PlotCommand.self, ExpectCommand.self]
+
+/// `expect`: a recipe states what it should measure, so a shared recipe that no
+/// longer reproduces fails loudly instead of printing other numbers.
+struct ExpectCommand: ScriptCommand {
+    static let name = "expect"
+    static let topic = Topic.experiments
+    static let summary = "Fail the run unless the last evaluation (or an experiment's mean) of a metric lies within bounds"
+    static let examples = ["expect hr@10 min=0.15 max=0.25", "expect hr@50 min=0.4 experiment=\"lstm\"", "expect hr@10 min=0.1 label=\"final\""]
+    @Argument("the metric") var metric: MetricName
+    @Option("the smallest value accepted") var min: Double?
+    @Option("the largest value accepted") var max: Double?
+    @Option("check this experiment's mean over its runs instead of the last evaluation") var experiment: String?
+    @Option("check the last evaluation with this label") var label: String?
+
+    func validate() throws {
+        if min == nil, max == nil { throw CommandFailure("'expect' needs min= or max= (or both)", help: "expect \(metric) min=0.1 max=0.3") }
+        if let lo = min, let hi = max, lo > hi { throw $max.failure("max=\(Value.format(hi)) is below min=\(Value.format(lo))") }
+        if experiment != nil, label != nil { throw $label.failure("give experiment= or label=, not both") }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        guard let m = RankingMetric(metric) else { throw $metric.failure("unknown metric '\(metric)'") }
+        let measured: Double
+        let source: String
+        if let name = experiment {
+            guard let e = context.interpreter.experiments.first(where: { $0.name == name }) else {
+                let names = context.interpreter.experiments.map(\.name)
+                throw $experiment.failure("no experiment named '\(name)'",
+                                          help: closestMatch(to: name, in: names).map { "did you mean '\($0)'?" } ?? "experiments: \(names.joined(separator: ", "))")
+            }
+            let values = e.runs.compactMap { run in run.last(where: { $0.metrics.contains(m) })?.shown(m) }
+            guard !values.isEmpty else { throw $experiment.failure("experiment '\(name)' did not measure \(m)") }
+            measured = Statistics.mean(values)
+            source = "experiment '\(name)' (mean of \(values.count) run\(values.count == 1 ? "" : "s"))"
+        } else {
+            let record = context.interpreter.evaluations.last { $0.metrics.contains(m) && (label == nil || $0.label == label) }
+            guard let record, let value = record.shown(m) else {
+                throw context.failure("no evaluation measured \(m)" + (label.map { " with label '\($0)'" } ?? ""), help: "evaluate \(m) first")
+            }
+            measured = value
+            source = label.map { "the evaluation labelled '\($0)'" } ?? "the last evaluation"
+        }
+        let f = context.session.format
+        let bounds = [min.map { "min \(f($0))" }, max.map { "max \(f($0))" }].compactMap { $0 }.joined(separator: ", ")
+        let below = min.map { measured < $0 } ?? false
+        let above = max.map { measured > $0 } ?? false
+        guard measured.isFinite, !below, !above else {
+            throw context.failure("expected \(m) within \(bounds); \(source) measured \(f(measured))",
+                                  help: "the recipe's results changed: check the data, seed and settings, or update the bounds")
+        }
+        context.console.print("expect \(m): \(f(measured)) within \(bounds) (\(source))")
+        return .float(measured)
+    }
+}

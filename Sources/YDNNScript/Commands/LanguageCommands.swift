@@ -1,73 +1,168 @@
 import Foundation
+import YDNN
 
 /// The commands of the language itself: output, seed, settings, help.
-let languageCommands: [CommandSpec] = [
-    CommandSpec(
-        "print", topic: .language, "Print values, separated by spaces",
-        rest: Param("value", .any, "a value to print"),
-        examples: ["print \"lr is\" $lr", "print $r.hr@50"],
-        handler: { inv in
-            inv.console.print(inv.rest.map(\.description).joined(separator: " "))
+
+struct PrintCommand: ScriptCommand {
+    static let name = "print"
+    static let topic = Topic.language
+    static let summary = "Print values, separated by spaces"
+    static let examples = ["print \"lr is\" $lr", "print $r.hr@50"]
+    @Rest("a value to print") var value: [Value]
+
+    func run(_ context: CommandContext) throws -> Value {
+        context.console.print(value.map(\.description).joined(separator: " "))
+        return .none
+    }
+}
+
+struct SeedCommand: ScriptCommand {
+    static let name = "seed"
+    static let topic = Topic.session
+    static let summary = "Set the seed every random choice derives from"
+    static let examples = ["seed 7"]
+    @Argument("the seed", .integer(0...Int.max)) var n: Int
+
+    func run(_ context: CommandContext) throws -> Value {
+        context.session.seed = UInt64(n)
+        return .none
+    }
+}
+
+/// One option per field of `Settings`, of the same name and type.
+struct SetCommand: ScriptCommand {
+    static let name = "set"
+    static let topic = Topic.session
+    static let summary = "Change session settings"
+    static let examples = ["set threads=2 precision=3"]
+    @Option("threads for training, evaluation and mining (fixed, not the core count: results depend on it)", .integer(1...256))
+    var threads: Int?
+    @Option("progress bars: auto draws them only on a terminal") var progress: ProgressMode?
+    @Option("digits after the point in metric tables", .integer(1...12)) var precision: Int?
+    @Option("what loaders do with a malformed line, unless a load says otherwise") var on_error: OnError?
+    @Option("print each statement before it runs") var echo: Bool?
+
+    func validate() throws {
+        if threads == nil, progress == nil, precision == nil, on_error == nil, echo == nil {
+            throw CommandFailure("'set' needs at least one name=value", help: "see 'show' for the settings")
+        }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        if let threads { context.session.settings.threads = threads }
+        if let progress { context.session.settings.progress = progress }
+        if let precision { context.session.settings.precision = precision }
+        if let on_error { context.session.settings.on_error = on_error }
+        if let echo { context.session.settings.echo = echo }
+        return .none
+    }
+}
+
+struct ShowCommand: ScriptCommand {
+    static let name = "show"
+    static let topic = Topic.session
+    static let summary = "Show session settings (all, or one)"
+    @Argument("a setting", .choice(Settings().fields.map(\.name) + ["seed"])) var name: String?
+
+    func run(_ context: CommandContext) throws -> Value {
+        let session = context.session
+        if name == "seed" {
+            context.console.print(String(session.seed))
+            return .integer(Int(session.seed))
+        }
+        let current = session.settings.fields
+        if let name, let field = current.first(where: { $0.name == name }) {
+            context.console.print(field.value.description)
+            return field.value
+        }
+        let defaults = Settings().fields
+        let docs = SetCommand.spec.options
+        var table = TextTable(["setting", "value", "default", "description"])
+        table.add(["seed", String(session.seed), "0", "the recipe's seed ('seed N')"])
+        for (field, initial) in zip(current, defaults) {
+            table.add([field.name, field.value.description, initial.value.description,
+                       docs.first { $0.name == field.name }?.doc ?? ""])
+        }
+        context.console.table(table)
+        return .none
+    }
+}
+
+struct HelpCommand: ScriptCommand {
+    static let name = "help"
+    static let topic = Topic.language
+    static let summary = "List the commands, or explain one (help train, help load csv, help syntax)"
+    @Argument("a command name, or 'syntax'") var topic: Name?
+    @Argument("a kind, for commands with kinds (help load csv)") var kind: Name?
+
+    func run(_ context: CommandContext) throws -> Value {
+        let registry = context.interpreter.registry
+        let reference = Reference(registry: registry)
+        guard let topic = topic?.text else {
+            context.console.print(reference.overview())
             return .none
-        }),
-    CommandSpec(
-        "seed", topic: .session, "Set the seed every random choice derives from",
-        positionals: [.required("n", .integer(0...Int.max), "the seed")],
-        examples: ["seed 7"],
-        handler: { inv in
-            inv.interpreter.seed = UInt64(inv.int("n"))
-            return .none
-        }),
-    CommandSpec(
-        "set", topic: .session, "Change session settings",
-        options: sessionSettings.map { Param($0.name, $0.type, $0.doc) },
-        examples: ["set threads=2 precision=3"],
-        handler: { inv in
-            let given = inv.spec.options.filter { inv.given($0.name) }
-            if given.isEmpty { throw inv.failure("'set' needs at least one name=value", help: "see 'show' for the settings") }
-            for p in given { inv.interpreter.settings[p.name] = inv.value(p.name) }
-            return .none
-        }),
-    CommandSpec(
-        "show", topic: .session, "Show session settings (all, or one)",
-        positionals: [Param("name", .choice(sessionSettings.map(\.name) + ["seed"]), "a setting")],
-        handler: { inv in
-            let interp = inv.interpreter
-            if let name = inv.string("name") {
-                inv.console.print(name == "seed" ? String(interp.seed) : interp.setting(name).description)
-                return name == "seed" ? .integer(Int(interp.seed)) : interp.setting(name)
-            }
-            var table = TextTable(["setting", "value", "default", "description"])
-            table.add(["seed", String(interp.seed), "0", "the recipe's seed ('seed N')"])
-            for p in sessionSettings {
-                table.add([p.name, interp.setting(p.name).description, p.defaultValue?.description ?? "", p.doc])
-            }
-            inv.console.table(table)
-            return .none
-        }),
-    CommandSpec(
-        "help", topic: .language, "List the commands, or explain one (help train, help load csv, help syntax)",
-        positionals: [Param("topic", .word, "a command name, or 'syntax'"),
-                      Param("kind", .word, "a kind, for commands with kinds (help load csv)")],
-        handler: { inv in
-            let reference = Reference(registry: inv.interpreter.registry)
-            guard let topic = inv.string("topic") else {
-                inv.console.print(reference.overview())
-                return .none
-            }
-            if topic == "syntax" { inv.console.print(Reference.syntax); return .none }
-            let name = [topic, inv.string("kind")].compactMap { $0 }.joined(separator: " ")
-            guard let spec = inv.interpreter.registry.spec(fullName: name) else {
-                let all = inv.interpreter.registry.names + ["syntax"]
-                let help = closestMatch(to: topic, in: all).map { "did you mean '\($0)'?" } ?? "type 'help' for the list"
-                throw inv.failure("no help for '\(name)'", at: inv.given("kind") ? "kind" : "topic", help: help)
-            }
-            inv.console.print(reference.detail(spec))
-            return .none
-        }),
-]
+        }
+        if topic == "syntax" { context.console.print(Reference.syntax); return .none }
+        let name = [topic, kind?.text].compactMap { $0 }.joined(separator: " ")
+        guard let spec = registry.spec(fullName: name) else {
+            let help = closestMatch(to: topic, in: registry.names + ["syntax"]).map { "did you mean '\($0)'?" } ?? "type 'help' for the list"
+            throw CommandFailure("no help for '\(name)'", help: help, at: kind == nil ? $topic : $kind)
+        }
+        context.console.print(reference.detail(spec))
+        return .none
+    }
+}
+
+extension Interpreter {
+    /// An interpreter with every command ydnn has.
+    public convenience init(console: Console = .standard()) {
+        self.init(console: console, registry: .standard)
+    }
+}
+
+/// Commands with kinds (`load paddle`, `save model`): the group's own line in help.
+struct CommandGroup {
+    let name: String
+    let topic: Topic
+    let summary: String
+}
 
 extension CommandRegistry {
-    /// Every command ydnn has.
-    public static let standard = CommandRegistry(languageCommands + dataCommands + modelCommands + [saveCommand, evaluateCommand] + retrievalCommands + experimentCommands)
+    /// Every command ydnn has, in the order help lists them.
+    public static let standard: CommandRegistry = {
+        let groups = [
+            CommandGroup(name: "load", topic: .data, summary: "Load a click log, or a saved model or index"),
+            CommandGroup(name: "save", topic: .training, summary: "Save the model or the item index to a file"),
+            CommandGroup(name: "index", topic: .retrieval, summary: "Build an item index over the model's item vectors"),
+        ]
+        let types: [CommandType] = languageCommands + dataCommands + modelCommands + checkpointCommands
+            + [EvaluateCommand.self] + retrievalCommands + experimentCommands
+        return CommandRegistry(types: types, groups: groups)
+    }()
+
+    /// Top-level commands in the order of `types`; a type named "load csv" becomes
+    /// a form of the group "load", which takes the place of its first form.
+    init(types: [CommandType], groups: [CommandGroup]) {
+        var specs: [CommandSpec] = []
+        var forms: [String: [CommandSpec]] = [:]
+        var order: [String] = []
+        for t in types {
+            let spec = t.spec
+            let words = spec.name.split(separator: " ")
+            if words.count == 2 {
+                let group = String(words[0])
+                if forms[group] == nil { order.append(group); specs.append(CommandSpec(group, topic: spec.topic, "")) }
+                forms[group, default: []].append(spec)
+            } else {
+                order.append(spec.name)
+                specs.append(spec)
+            }
+        }
+        self.init(specs.map { spec in
+            guard let members = forms[spec.name], let group = groups.first(where: { $0.name == spec.name }) else { return spec }
+            return CommandSpec(group.name, topic: group.topic, group.summary, forms: members)
+        })
+    }
 }
+
+let languageCommands: [CommandType] = [PrintCommand.self, SeedCommand.self, SetCommand.self, ShowCommand.self, HelpCommand.self]

@@ -5,18 +5,6 @@ import YDNN
 /// popular items, vector export and offline mining. Evaluation is in
 /// EvaluateCommand.swift.
 
-/// The trained model and the samples it serves, or a clear error.
-func servingState(_ inv: Invocation) throws -> (model: Model, samples: SampleSet) {
-    let interp = inv.interpreter
-    let samples = try interp.workspace.samples(seed: interp.seed)
-    guard let model = interp.workspace.model else {
-        throw inv.failure("there is no model yet", help: "declare a network (embed, lstm, dense, nce ...) and run 'train' first")
-    }
-    try model.checkCompatible(features: samples.features, itemCount: samples.items.count)
-    if let saved = interp.workspace.modelVocabularies { try checkVocabularies(saved, against: try interp.workspace.data.vocabularies()) }
-    return (model, samples)
-}
-
 func itemVectorSet(_ model: Model) throws -> VectorSet {
     try VectorSet(count: model.itemCount, dimension: model.vectorDimension, values: model.itemVectors())
 }
@@ -26,26 +14,47 @@ func userVectorSet(_ model: Model, _ batch: SampleBatch) throws -> VectorSet {
                   values: model.userVectors(for: batch, denseOverrides: ["example_age": 0]))
 }
 
-/// The index to search with: the one `index` built, if it is still current, else exact.
-private func searchIndex(_ inv: Invocation, _ model: Model) throws -> VectorIndex {
-    let ws = inv.interpreter.workspace
-    if let (index, version) = ws.index, version == ws.modelVersion { return index }
-    return ExactIndex(items: try itemVectorSet(model))
-}
-
-/// Prints a recommendation list as a table and returns it as a list of records.
-private func show(_ results: [ScoredItem], _ samples: SampleSet, _ inv: Invocation) -> Value {
-    var table = TextTable(["rank", "item", "category", "tags", "score"])
-    var rows: [Value] = []
-    for (r, s) in results.enumerated() {
-        let id = Int32(s.item)
-        let name = samples.items.title(id).map { "\(samples.items.key(id)) \($0)" } ?? samples.items.key(id)
-        table.add([String(r + 1), name, samples.items.category(id), samples.items.tags(id).joined(separator: ","),
-                   String(format: "%.4f", s.score)])
-        rows.append(.record([("item", .string(samples.items.key(id))), ("score", .float(Double(s.score)))]))
+extension CommandContext {
+    /// The index to search with: the one `index` built, if it is still current, else exact.
+    func searchIndex(_ model: Model) throws -> VectorIndex {
+        try session.currentIndex ?? ExactIndex(items: itemVectorSet(model))
     }
-    inv.console.table(table)
-    return .list(rows)
+
+    /// Prints a recommendation list as a table and returns it as a list of records.
+    func show(_ results: [ScoredItem], _ samples: SampleSet) -> Value {
+        var table = TextTable(["rank", "item", "category", "tags", "score"])
+        var rows: [Value] = []
+        for (r, s) in results.enumerated() {
+            let id = Int32(s.item)
+            let name = samples.items.title(id).map { "\(samples.items.key(id)) \($0)" } ?? samples.items.key(id)
+            table.add([String(r + 1), name, samples.items.category(id), samples.items.tags(id).joined(separator: ","),
+                       String(format: "%.4f", s.score)])
+            rows.append(.record([("item", .string(samples.items.key(id))), ("score", .float(Double(s.score)))]))
+        }
+        console.table(table)
+        return .list(rows)
+    }
+
+    /// Builds an index over the current model's item vectors and, with check=on,
+    /// measures it against exact search on the test users.
+    func buildIndex(check: Bool, _ make: (VectorSet, UInt64) throws -> VectorIndex) throws -> Value {
+        let (model, samples) = try session.servingState()
+        let items = try itemVectorSet(model)
+        let start = Date()
+        let index = try make(items, session.seed)
+        let seconds = Date().timeIntervalSince(start)
+        session.index = BuiltIndex(index: index, modelVersion: session.modelVersion)
+        console.print("index \(index.summary), built in \(String(format: "%.2f", seconds)) s")
+        guard check else { return .none }
+        let users = try userVectorSet(model, samples.test)
+        let k = min(10, items.count)
+        let truth = IndexEvaluation.groundTruth(items: items, queries: users, k: k, threads: session.settings.threads)
+        let q = IndexEvaluation.evaluate(index, queries: users, truth: truth, k: k)
+        var table = TextTable(["index", "recall@\(k)", "queries/s (1 thread)", "queries"])
+        table.add([index.kind, String(format: "%.4f", q.recall), String(Int(q.queriesPerSecond)), String(q.queries)])
+        console.table(table)
+        return .record([("recall", .float(q.recall)), ("qps", .float(q.queriesPerSecond))])
+    }
 }
 
 private func excludeSet(_ samples: SampleSet, user: Int32?, _ on: Bool) -> Set<Int> {
@@ -54,178 +63,201 @@ private func excludeSet(_ samples: SampleSet, user: Int32?, _ on: Bool) -> Set<I
     return out
 }
 
-let retrievalCommands: [CommandSpec] = [
-    CommandSpec(
-        "index", topic: .retrieval, "Build an item index over the model's item vectors",
-        forms: [
-            CommandSpec("index exact", topic: .retrieval, "Exact inner-product search (blocked matrix products)",
-                        options: [Param("check", .bool, default: .symbol("off"), "report recall@10 against exact search and queries/s")],
-                        handler: { inv in try buildIndex(inv) { items, _ in ExactIndex(items: items) } }),
-            CommandSpec("index lsh", topic: .retrieval, "Random-hyperplane LSH over SIMPLE-LSH vectors",
-                        options: [Param("tables", .integer(1...1024), default: .integer(8), "hash tables"),
-                                  Param("bits", .integer(1...64), default: .integer(8), "bits per table"),
-                                  Param("probes", .integer(0...1), default: .integer(1), "also probe buckets one bit away"),
-                                  Param("check", .bool, default: .symbol("off"), "report recall@10 against exact search and queries/s")],
-                        handler: { inv in
-                            try buildIndex(inv) { items, seed in
-                                try LSHIndex(items: items, tables: inv.int("tables"), bits: inv.int("bits"), seed: seed, probes: inv.int("probes"))
-                            }
-                        }),
-            CommandSpec("index hnsw", topic: .retrieval, "HNSW graph for inner-product or cosine search",
-                        options: [Param("m", .integer(2...1024), default: .integer(16), "links per node"),
-                                  Param("ef_construction", .integer(1...100_000), default: .integer(200), "search breadth while building"),
-                                  Param("ef", .integer(1...100_000), default: .integer(100), "search breadth when querying"),
-                                  Param("metric", .choice(["ip", "cosine"]), default: .symbol("ip"), "inner product (through the SIMPLE-LSH transform) or cosine"),
-                                  Param("check", .bool, default: .symbol("off"), "report recall@10 against exact search and queries/s")],
-                        handler: { inv in
-                            try buildIndex(inv) { items, seed in
-                                let parameters = HNSWParameters(m: inv.int("m"), efConstruction: inv.int("ef_construction"),
-                                                                ef: inv.int("ef"), seed: seed)
-                                let threads = inv.interpreter.threads
-                                if inv.string("metric") == "cosine" {
-                                    return try HNSWIndex.build(items: items, metric: .cosine, parameters: parameters, threads: threads)
-                                }
-                                return try AugmentedInnerProductIndex(items: items) {
-                                    try HNSWIndex.build(items: $0, metric: .innerProduct, parameters: parameters, threads: threads)
-                                }
-                            }
-                        }),
-        ]),
-    CommandSpec(
-        "recall", topic: .retrieval, "Recommend items for a known user, or for a new user given a click history",
-        positionals: [Param("user", .word, "a user key from the data (e.g. U15)")],
-        options: [Param("history", .list(.word), "clicked item keys, oldest first, for a user not in the data"),
-                  Param("top", .integer(1...100_000), default: .integer(10), "how many items"),
-                  Param("exclude_seen", .bool, default: .symbol("on"), "leave out items the user already clicked")],
-        examples: ["recall U15 top=10", "recall history=[M50, M181, M172] top=5"],
-        handler: { inv in
-            let (model, samples) = try servingState(inv)
-            let query: SampleBatch
-            var userIndex: Int32?
-            if let key = inv.string("user") {
-                if inv.given("history") { throw inv.failure("give a user or a history, not both", at: "history") }
-                guard let u = samples.users.index(ofKey: key) else {
-                    let hint = closestMatch(to: key, in: (0..<min(samples.users.count, 50_000)).map { samples.users.key(Int32($0)) })
-                    throw inv.failure("unknown user '\(key)'", at: "user", help: hint.map { "did you mean '\($0)'?" } ?? "for a new user, give history=[...]")
-                }
-                query = try samples.servingBatch(users: [u])
-                userIndex = u
-            } else if inv.given("history") {
-                let keys = inv.list("history").map(\.description)
-                let (q, unknown) = try samples.query(historyKeys: keys)
-                if !unknown.isEmpty { inv.console.print("note: not in the vocabulary, left out: \(unknown.joined(separator: ", "))") }
-                query = q
-            } else {
-                throw inv.failure("'recall' needs a user or history=[...]", help: "recall U15 top=10")
-            }
-            let vector = try userVectorSet(model, query).row(0)
-            let index = try searchIndex(inv, model)
-            let results = index.search(vector, k: inv.int("top"), excluding: excludeSet(samples, user: userIndex, inv.bool("exclude_seen")))
-            return show(results, samples, inv)
-        }),
-    CommandSpec(
-        "similar", topic: .retrieval, "Items whose item vectors score highest against an item's vector",
-        positionals: [.required("item", .word, "an item key (e.g. M50)")],
-        options: [Param("top", .integer(1...100_000), default: .integer(10), "how many items")],
-        handler: { inv in
-            let (model, samples) = try servingState(inv)
-            let key = inv.string("item")!
-            guard let id = samples.items.id(ofKey: key) else {
-                throw inv.failure("unknown item '\(key)' (not in the data, or rarer than vocab min_count)", at: "item")
-            }
-            let items = try itemVectorSet(model)
-            let results = ExactIndex(items: items, metric: .cosine).search(items.row(Int(id)), k: inv.int("top"), excluding: [0, Int(id)])
-            return show(results, samples, inv)
-        }),
-    CommandSpec(
-        "popular", topic: .retrieval, "The most clicked items in the training data",
-        options: [Param("top", .integer(1...100_000), default: .integer(10), "how many items")],
-        handler: { inv in
-            let interp = inv.interpreter
-            let samples = try interp.workspace.samples(seed: interp.seed)
-            return show(PopularityRanker(itemCounts: samples.itemCounts).top(inv.int("top"), excluding: [0]), samples, inv)
-        }),
-    CommandSpec(
-        "vectors", topic: .retrieval, "Export user or item vectors for numpy, Faiss and other tools",
-        positionals: [.required("which", .choice(["users", "items"]), "users (at serving time, after all their clicks) or items"),
-                      .required("path", .path, "the output file")],
-        options: [Param("format", .choice(["tsv", "npy", "fvecs"]), "file format (default: from the extension, else tsv)"),
-                  Param("lsh", .bool, default: .symbol("off"), "apply the SIMPLE-LSH transform first")],
-        examples: ["vectors items \"out/items.npy\"", "vectors users \"out/users.fvecs\" lsh=on"],
-        handler: { inv in
-            let (model, samples) = try servingState(inv)
-            let path = inv.string("path")!
-            let format = inv.string("format").flatMap(VectorFileFormat.init(rawValue:)) ?? VectorFileFormat(path: path) ?? .tsv
-            var vectors: VectorSet
-            var keys: [String]
-            if inv.string("which") == "items" {
-                vectors = try itemVectorSet(model)
-                if inv.bool("lsh") { vectors = SimpleLSH.transformItems(vectors).vectors }
-                keys = (0..<vectors.count).map { samples.items.key(Int32($0)) }
-            } else {
-                let batch = try samples.servingBatch()
-                vectors = try userVectorSet(model, batch)
-                if inv.bool("lsh") { vectors = SimpleLSH.transformUsers(vectors) }
-                keys = batch.users.map { samples.users.key($0) }
-            }
-            try VectorExport.write(vectors, to: path, format: format, keys: keys)
-            inv.console.print("wrote \(vectors.count) \(inv.string("which")!) x \(vectors.dimension) to \(path) (\(format.rawValue))")
-            return .integer(vectors.count)
-        }),
-    CommandSpec(
-        "mine", topic: .retrieval, "Offline mining: every user's top items after all their clicks, as TSV (user, rank, item, score)",
-        positionals: [.required("path", .path, "the output file")],
-        options: [Param("top", .integer(1...100_000), default: .integer(100), "items per user"),
-                  Param("users", .list(.word), "only these user keys (default: every user)"),
-                  Param("exclude_seen", .bool, default: .symbol("on"), "leave out items the user already clicked")],
-        examples: ["mine \"out/recs.tsv\" top=100"],
-        handler: { inv in
-            let (model, samples) = try servingState(inv)
-            var chosen = (0..<Int32(samples.users.count)).map { $0 }
-            if inv.given("users") {
-                chosen = try inv.list("users").map { v in
-                    let key = v.description
-                    guard let u = samples.users.index(ofKey: key) else { throw inv.failure("unknown user '\(key)'", at: "users") }
-                    return u
-                }
-            }
-            let batch = try samples.servingBatch(users: chosen)
-            let users = try userVectorSet(model, batch)
-            let excludeSeen = inv.bool("exclude_seen")
-            let seen = batch.users.map { u in Array(excludeSet(samples, user: u, excludeSeen)).sorted() }
-            var bar = ProgressBar(inv.interpreter)
-            let summary = try Mining.mine(
-                index: try searchIndex(inv, model), users: users, top: inv.int("top"), to: inv.string("path")!,
-                userKeys: batch.users.map { samples.users.key($0) },
-                itemKeys: (0..<model.itemCount).map { samples.items.key(Int32($0)) },
-                seen: seen, threads: inv.interpreter.threads,
-                progress: { done, total in bar.update(fraction: Double(done) / Double(max(total, 1)), "\(done)/\(total) users") })
-            bar.clear()
-            inv.console.print("mined top \(inv.int("top")) for \(summary.users) users: \(summary.rows) rows in \(inv.string("path")!)")
-            return .integer(summary.rows)
-        }),
-]
+private let checkDoc = "report recall@10 against exact search and queries/s"
 
-/// Builds an index over the current model's item vectors and, with check=on,
-/// measures it against exact search on the test users.
-private func buildIndex(_ inv: Invocation, _ make: (VectorSet, UInt64) throws -> VectorIndex) throws -> Value {
-    let (model, samples) = try servingState(inv)
-    let ws = inv.interpreter.workspace
-    let items = try itemVectorSet(model)
-    let start = Date()
-    let index = try make(items, inv.interpreter.seed)
-    let seconds = Date().timeIntervalSince(start)
-    ws.index = (index, ws.modelVersion)
-    inv.console.print("index \(index.summary), built in \(String(format: "%.2f", seconds)) s")
-    if inv.bool("check") {
-        let users = try userVectorSet(model, samples.test)
-        let k = min(10, items.count)
-        let truth = IndexEvaluation.groundTruth(items: items, queries: users, k: k, threads: inv.interpreter.threads)
-        let q = IndexEvaluation.evaluate(index, queries: users, truth: truth, k: k)
-        var table = TextTable(["index", "recall@\(k)", "queries/s (1 thread)", "queries"])
-        table.add([index.kind, String(format: "%.4f", q.recall), String(Int(q.queriesPerSecond)), String(q.queries)])
-        inv.console.table(table)
-        return .record([("recall", .float(q.recall)), ("qps", .float(q.queriesPerSecond))])
+struct IndexExactCommand: ScriptCommand {
+    static let name = "index exact"
+    static let topic = Topic.retrieval
+    static let summary = "Exact inner-product search (blocked matrix products)"
+    @Option(checkDoc) var check = false
+
+    func run(_ context: CommandContext) throws -> Value {
+        try context.buildIndex(check: check) { items, _ in ExactIndex(items: items) }
     }
-    return .none
 }
+
+struct IndexLSHCommand: ScriptCommand {
+    static let name = "index lsh"
+    static let topic = Topic.retrieval
+    static let summary = "Random-hyperplane LSH over SIMPLE-LSH vectors"
+    @Option("hash tables", .integer(1...1024)) var tables = 8
+    @Option("bits per table", .integer(1...64)) var bits = 8
+    @Option("also probe buckets one bit away", .integer(0...1)) var probes = 1
+    @Option(checkDoc) var check = false
+
+    func run(_ context: CommandContext) throws -> Value {
+        try context.buildIndex(check: check) { items, seed in
+            try LSHIndex(items: items, tables: tables, bits: bits, seed: seed, probes: probes)
+        }
+    }
+}
+
+/// `index hnsw metric=`.
+enum HNSWMetric: String, ChoiceArgument { case ip, cosine }
+
+struct IndexHNSWCommand: ScriptCommand {
+    static let name = "index hnsw"
+    static let topic = Topic.retrieval
+    static let summary = "HNSW graph for inner-product or cosine search"
+    @Option("links per node", .integer(2...1024)) var m = 16
+    @Option("search breadth while building", .integer(1...100_000)) var ef_construction = 200
+    @Option("search breadth when querying", .integer(1...100_000)) var ef = 100
+    @Option("inner product (through the SIMPLE-LSH transform) or cosine") var metric = HNSWMetric.ip
+    @Option(checkDoc) var check = false
+
+    func run(_ context: CommandContext) throws -> Value {
+        let threads = context.session.settings.threads
+        return try context.buildIndex(check: check) { items, seed in
+            let parameters = HNSWParameters(m: m, efConstruction: ef_construction, ef: ef, seed: seed)
+            if metric == .cosine {
+                return try HNSWIndex.build(items: items, metric: .cosine, parameters: parameters, threads: threads)
+            }
+            return try AugmentedInnerProductIndex(items: items) {
+                try HNSWIndex.build(items: $0, metric: .innerProduct, parameters: parameters, threads: threads)
+            }
+        }
+    }
+}
+
+struct RecallCommand: ScriptCommand {
+    static let name = "recall"
+    static let topic = Topic.retrieval
+    static let summary = "Recommend items for a known user, or for a new user given a click history"
+    static let examples = ["recall U15 top=10", "recall history=[M50, M181, M172] top=5"]
+    @Argument("a user key from the data (e.g. U15)") var user: Name?
+    @Option("clicked item keys, oldest first, for a user not in the data") var history: [Name]?
+    @Option("how many items", .integer(1...100_000)) var top = 10
+    @Option("leave out items the user already clicked") var exclude_seen = true
+
+    func validate() throws {
+        if user != nil, $history.isGiven { throw $history.failure("give a user or a history, not both") }
+        if user == nil, !$history.isGiven { throw CommandFailure("'recall' needs a user or history=[...]", help: "recall U15 top=10") }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, samples) = try context.session.servingState()
+        let query: SampleBatch
+        var userIndex: Int32?
+        if let key = user?.text {
+            guard let u = samples.users.index(ofKey: key) else {
+                let hint = closestMatch(to: key, in: (0..<min(samples.users.count, 50_000)).map { samples.users.key(Int32($0)) })
+                throw $user.failure("unknown user '\(key)'", help: hint.map { "did you mean '\($0)'?" } ?? "for a new user, give history=[...]")
+            }
+            query = try samples.servingBatch(users: [u])
+            userIndex = u
+        } else {
+            let (q, unknown) = try samples.query(historyKeys: (history ?? []).map(\.text))
+            if !unknown.isEmpty { context.console.print("note: not in the vocabulary, left out: \(unknown.joined(separator: ", "))") }
+            query = q
+        }
+        let vector = try userVectorSet(model, query).row(0)
+        let results = try context.searchIndex(model).search(vector, k: top, excluding: excludeSet(samples, user: userIndex, exclude_seen))
+        return context.show(results, samples)
+    }
+}
+
+struct SimilarCommand: ScriptCommand {
+    static let name = "similar"
+    static let topic = Topic.retrieval
+    static let summary = "Items whose item vectors score highest against an item's vector"
+    @Argument("an item key (e.g. M50)") var item: Name
+    @Option("how many items", .integer(1...100_000)) var top = 10
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, samples) = try context.session.servingState()
+        guard let id = samples.items.id(ofKey: item.text) else {
+            throw $item.failure("unknown item '\(item)' (not in the data, or rarer than vocab min_count)")
+        }
+        let items = try itemVectorSet(model)
+        let results = ExactIndex(items: items, metric: .cosine).search(items.row(Int(id)), k: top, excluding: [0, Int(id)])
+        return context.show(results, samples)
+    }
+}
+
+struct PopularCommand: ScriptCommand {
+    static let name = "popular"
+    static let topic = Topic.retrieval
+    static let summary = "The most clicked items in the training data"
+    @Option("how many items", .integer(1...100_000)) var top = 10
+
+    func run(_ context: CommandContext) throws -> Value {
+        let samples = try context.session.samples()
+        return context.show(PopularityRanker(itemCounts: samples.itemCounts).top(top, excluding: [0]), samples)
+    }
+}
+
+/// `vectors WHICH`.
+enum VectorOwner: String, ChoiceArgument { case users, items }
+extension VectorFileFormat: ChoiceArgument {}
+
+struct VectorsCommand: ScriptCommand {
+    static let name = "vectors"
+    static let topic = Topic.retrieval
+    static let summary = "Export user or item vectors for numpy, Faiss and other tools"
+    static let examples = ["vectors items \"out/items.npy\"", "vectors users \"out/users.fvecs\" lsh=on"]
+    @Argument("users (at serving time, after all their clicks) or items") var which: VectorOwner
+    @Argument("the output file") var path: ScriptPath
+    @Option("file format (default: from the extension, else tsv)") var format: VectorFileFormat?
+    @Option("apply the SIMPLE-LSH transform first") var lsh = false
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, samples) = try context.session.servingState()
+        let format = self.format ?? VectorFileFormat(path: path.text) ?? .tsv
+        var vectors: VectorSet
+        var keys: [String]
+        switch which {
+        case .items:
+            vectors = try itemVectorSet(model)
+            if lsh { vectors = SimpleLSH.transformItems(vectors).vectors }
+            keys = (0..<vectors.count).map { samples.items.key(Int32($0)) }
+        case .users:
+            let batch = try samples.servingBatch()
+            vectors = try userVectorSet(model, batch)
+            if lsh { vectors = SimpleLSH.transformUsers(vectors) }
+            keys = batch.users.map { samples.users.key($0) }
+        }
+        try VectorExport.write(vectors, to: path.text, format: format, keys: keys)
+        context.console.print("wrote \(vectors.count) \(which.rawValue) x \(vectors.dimension) to \(path) (\(format.rawValue))")
+        return .integer(vectors.count)
+    }
+}
+
+struct MineCommand: ScriptCommand {
+    static let name = "mine"
+    static let topic = Topic.retrieval
+    static let summary = "Offline mining: every user's top items after all their clicks, as TSV (user, rank, item, score)"
+    static let examples = ["mine \"out/recs.tsv\" top=100"]
+    @Argument("the output file") var path: ScriptPath
+    @Option("items per user", .integer(1...100_000)) var top = 100
+    @Option("only these user keys (default: every user)") var users: [Name]?
+    @Option("leave out items the user already clicked") var exclude_seen = true
+
+    func run(_ context: CommandContext) throws -> Value {
+        let (model, samples) = try context.session.servingState()
+        var chosen = (0..<Int32(samples.users.count)).map { $0 }
+        if let users {
+            chosen = try users.map { key in
+                guard let u = samples.users.index(ofKey: key.text) else { throw $users.failure("unknown user '\(key)'") }
+                return u
+            }
+        }
+        let batch = try samples.servingBatch(users: chosen)
+        let vectors = try userVectorSet(model, batch)
+        let seen = batch.users.map { u in Array(excludeSet(samples, user: u, exclude_seen)).sorted() }
+        var bar = ProgressBar(context.interpreter)
+        let summary = try Mining.mine(
+            index: try context.searchIndex(model), users: vectors, top: top, to: path.text,
+            userKeys: batch.users.map { samples.users.key($0) },
+            itemKeys: (0..<model.itemCount).map { samples.items.key(Int32($0)) },
+            seen: seen, threads: context.session.settings.threads,
+            progress: { done, total in bar.update(fraction: Double(done) / Double(max(total, 1)), "\(done)/\(total) users") })
+        bar.clear()
+        context.console.print("mined top \(top) for \(summary.users) users: \(summary.rows) rows in \(path)")
+        return .integer(summary.rows)
+    }
+}
+
+let retrievalCommands: [CommandType] = [
+    IndexExactCommand.self, IndexLSHCommand.self, IndexHNSWCommand.self,
+    RecallCommand.self, SimilarCommand.self, PopularCommand.self, VectorsCommand.self, MineCommand.self,
+]

@@ -202,6 +202,22 @@ public enum RecipeCells {
         line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#")
     }
 
+    /// Whether a `{` or `[` is still open at the end of `code` (strings and
+    /// comments are read by the lexer, so braces inside them do not count), or it
+    /// ends in a line continuation.
+    static func opensBlock(_ code: String) -> Bool {
+        if code.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("\\") { return true }
+        var depth = 0
+        for t in Lexer.tokenize(SourceFile(name: "", text: code)).tokens {
+            switch t.kind {
+            case .leftBrace, .leftBracket: depth += 1
+            case .rightBrace, .rightBracket: depth -= 1
+            default: break
+            }
+        }
+        return depth > 0
+    }
+
     static func isBlank(_ line: Substring) -> Bool { line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
 
     /// Comment lines as markdown: the `#` and one space dropped; lines indented
@@ -239,7 +255,7 @@ public enum RecipeCells {
             if isBlank(line) {
                 if current.isEmpty { continue }
                 let code = current.filter { !isComment($0) }.joined(separator: "\n")
-                if !code.isEmpty, isIncomplete(code) { current.append(line); continue }
+                if !code.isEmpty, opensBlock(code) { current.append(line); continue }
                 paragraphs.append((start, current)); current = []
                 continue
             }

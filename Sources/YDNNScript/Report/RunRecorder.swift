@@ -45,7 +45,7 @@ public final class RunRecorder {
         m.seed = interpreter.seed
         m.threads = interpreter.threads
         m.wallTimeSeconds = Date().timeIntervalSince(start)
-        for f in interpreter.workspace.dataFiles { try? m.addDataFile(f) }
+        for f in interpreter.dataFiles { try? m.addDataFile(f) }
         return m
     }
 
@@ -59,7 +59,7 @@ public final class RunRecorder {
     /// Appends one line per experiment to `runs.jsonl` beside the recipe; returns its path.
     @discardableResult
     public func appendRunLog(_ interpreter: Interpreter) throws -> String? {
-        let records: [ExperimentRecord] = interpreter.workspace.experiments.compactMap { e in
+        let records: [ExperimentRecord] = interpreter.experiments.compactMap { e in
             let metrics = e.metrics
             guard !metrics.isEmpty else { return nil }
             return ExperimentRecord(name: e.name, values: metrics.map { ($0.description, e.perRun($0)) }, seeds: e.seeds)

@@ -10,10 +10,10 @@ struct ProgressBar {
 
     init(_ interpreter: Interpreter) {
         console = interpreter.console
-        switch interpreter.setting("progress").description {
-        case "on": enabled = true
-        case "off": enabled = false
-        default: enabled = interpreter.console.isTerminal || interpreter.console.progressSink != nil
+        switch interpreter.session.settings.progress {
+        case .on: enabled = true
+        case .off: enabled = false
+        case .auto: enabled = interpreter.console.isTerminal || interpreter.console.progressSink != nil
         }
     }
 

@@ -1,3 +1,5 @@
+import YDNN
+
 /// The type of a command's argument, as declared in the registry. One declaration
 /// drives checking (before a script runs), conversion (when it runs), `help` and
 /// completion.
@@ -39,7 +41,7 @@ public indirect enum ParamType: Sendable {
         switch self {
         case .integer(let r?): return Self.describe(r.lowerBound, r.upperBound, Int.max)
         case .number(let r?): return Self.describe(r.lowerBound, r.upperBound, Double.greatestFiniteMagnitude)
-        case .metric(let families): return families.map { $0 == "mrr" || $0 == "auc" ? $0 : "\($0)@K" }.joined(separator: ", ")
+        case .metric(let families): return families.map { takesCutoff($0) ? "\($0)@K" : $0 }.joined(separator: ", ")
         default: return nil
         }
     }
@@ -129,7 +131,7 @@ public indirect enum ParamType: Sendable {
             let hint = closestMatch(to: m.name, in: families).map { "; did you mean '\($0)'?" } ?? ""
             return .failure(TypeMismatch(message: "unknown metric '\(m)' (known: \(families.joined(separator: ", ")))\(hint)"))
         }
-        let needsK = m.name != "mrr" && m.name != "auc"
+        let needsK = takesCutoff(m.name)
         if needsK && m.k == nil { return .failure(TypeMismatch(message: "'\(m.name)' needs a cutoff, like \(m.name)@10")) }
         if !needsK && m.k != nil { return .failure(TypeMismatch(message: "'\(m.name)' takes no cutoff")) }
         return .success(.metric(m))
@@ -137,3 +139,7 @@ public indirect enum ParamType: Sendable {
 }
 
 public struct TypeMismatch: Error, Sendable { public let message: String }
+
+/// Whether a metric family is written with a cutoff (`hr@10`, not `mrr`): the
+/// library's list of families says.
+func takesCutoff(_ family: String) -> Bool { RankingMetric.Family(rawValue: family)?.takesCutoff ?? true }

@@ -25,6 +25,7 @@ private func cpuSeconds() -> (user: Double, system: Double) {
             Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6)
 }
 
+// The CPU time of the last `timed` call. Unsafe global: the benchmark is one thread.
 nonisolated(unsafe) private var lastCPU = (user: 0.0, system: 0.0)
 
 private func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {

@@ -12,6 +12,7 @@
 // median throughput.
 import Foundation
 import YDNN
+import YDNNTestSupport
 
 func modelBenchmark(_ args: [String]) throws {
     var options: [String: String] = [:]

@@ -9,6 +9,7 @@
 // `data=synthetic` runs the synthetic-sample benchmark of ModelBench.swift instead.
 import Foundation
 import YDNN
+import YDNNTestSupport
 
 /// The real-data file `model` uses when no `data=` is given, if it exists.
 func defaultModelBenchData() -> String? {

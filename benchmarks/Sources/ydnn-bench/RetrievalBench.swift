@@ -5,7 +5,9 @@
 // for the exact queries on one thread; hnswlib (M=16, ef_construction=200) built in
 // 232 s on 2 threads and answered 2,700 q/s at recall@10 0.915 (ef=200) and
 // 5,200 q/s at 0.787 (ef=100), single-thread.
-import Foundation
+// Flushes the C global `stdout` (progress lines); Swift 6 allows that only through a
+// @preconcurrency import. Printing happens on one thread.
+@preconcurrency import Foundation
 import YDNN
 
 private func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -51,10 +53,12 @@ func retrievalBenchmark(_ args: [String]) throws {
     // Exact: all queries as one batch (blocked sgemm + heaps), 1 thread then `threads`.
     let exact = ExactIndex(items: items)
     var truth: [[Int]] = []
-    let t1 = seconds { truth = exact.searchBatch(queries, k: k, excluding: nil, threads: 1, progress: nil).map { $0.map(\.item) } }
+    let t1 = try seconds {
+        truth = try exact.searchBatch(queries, k: k, excluding: nil, threads: 1, token: .process, progress: nil).map { $0.map(\.item) }
+    }
     print("exact batch, 1 thread: \(String(format: "%.2f", t1)) s for \(nq) queries (Faiss IndexFlatIP: 9.0 s per 1000 at 1M)")
     row("exact (batch)", "SIMD 4x16 register tiles, 256-query chunks", nil, "1", Double(nq) / t1, 1)
-    let t2 = seconds { _ = exact.searchBatch(queries, k: k, excluding: nil, threads: threads, progress: nil) }
+    let t2 = try seconds { _ = try exact.searchBatch(queries, k: k, excluding: nil, threads: threads, token: .process, progress: nil) }
     row("exact (batch)", "SIMD 4x16 register tiles, 256-query chunks", nil, "\(threads)", Double(nq) / t2, 1)
     let single = IndexEvaluation.evaluate(exact, queries: queries.rows(Array(0..<min(nq, 100))),
                                           truth: Array(truth.prefix(min(nq, 100))), k: k)

@@ -28,11 +28,9 @@ public enum Topic: String, Sendable, CaseIterable {
     case experiments = "Experiments"
 }
 
-public typealias CommandHandler = @Sendable (Invocation) throws -> Value
-
 /// A command, declared once: everything the checker, the interpreter, `help`,
 /// completion and the README's reference know about it comes from here.
-public struct CommandSpec: Sendable {
+public struct CommandSpec: @unchecked Sendable {  // metatypes and immutable values only
     public let name: String
     public let topic: Topic
     public let summary: String
@@ -45,16 +43,18 @@ public struct CommandSpec: Sendable {
     /// a full spec of its own, named "load paddle".
     public let forms: [CommandSpec]
     public let examples: [String]
-    public let handler: CommandHandler?
+    /// The declared type that checks and runs this command (nil for a group such
+    /// as `load`, whose forms have their own).
+    public let command: CommandType?
 
     public init(_ name: String, topic: Topic, _ summary: String,
                 positionals: [Param] = [], rest: Param? = nil, options: [Param] = [],
                 takesBlock: Bool = false, forms: [CommandSpec] = [], examples: [String] = [],
-                handler: CommandHandler? = nil) {
+                command: CommandType? = nil) {
         self.name = name; self.topic = topic; self.summary = summary
         self.positionals = positionals; self.rest = rest; self.options = options
         self.takesBlock = takesBlock; self.forms = forms; self.examples = examples
-        self.handler = handler
+        self.command = command
     }
 
     /// The word that selects this form (`paddle` of `load paddle`).

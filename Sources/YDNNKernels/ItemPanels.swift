@@ -1,41 +1,41 @@
-import Foundation
-
 /// Items rearranged for many-query scoring: panels of 16 items, each panel stored
 /// component-major (for every dimension j, the 16 items' j-th values side by side).
 /// A 4-query x 16-item register tile then needs, per dimension, 2 vector loads and
 /// 4 broadcasts for 8 FMAs, and yields scores already laid out 8 items to a vector,
 /// so the heap threshold test is one compare per 8 scores with no score tile in
 /// memory. Measured faster than sgemm + scan for the thin (d = 32) products here.
-struct ItemPanels: @unchecked Sendable {
-    static let width = 16
-    let count: Int
-    let dimension: Int
-    let panelCount: Int
+///
+/// Unchecked Sendable: `storage` is written only by `init` and read-only afterwards,
+/// so workers may score against one value concurrently. The owner calls `free()`.
+package struct ItemPanels: @unchecked Sendable {
+    package static let width = 16
+    package let count: Int
+    package let dimension: Int
+    package let panelCount: Int
     let storage: UnsafeMutablePointer<Float>
 
-    init(_ items: VectorSet) {
-        count = items.count
-        dimension = items.dimension
+    /// Lays out `count` row-major vectors of `dimension` floats (`values`).
+    package init(values: UnsafeBufferPointer<Float>, count: Int, dimension: Int) {
+        precondition(values.count >= count * dimension, "ItemPanels: \(values.count) values for \(count) x \(dimension)")
+        self.count = count
+        self.dimension = dimension
         panelCount = (count + Self.width - 1) / Self.width
         let size = max(1, panelCount * dimension * Self.width)
         storage = allocateTable(byteCount: size * 4).bindMemory(to: Float.self, capacity: size)
         storage.initialize(repeating: 0, count: size)
         let d = dimension
-        items.values.withUnsafeBufferPointer { v in
-            for i in 0..<count {
-                let p = i / Self.width, l = i % Self.width
-                for j in 0..<d { storage[(p * d + j) * Self.width + l] = v[i * d + j] }
-            }
+        for i in 0..<count {
+            let p = i / Self.width, l = i % Self.width
+            for j in 0..<d { storage[(p * d + j) * Self.width + l] = values[i * d + j] }
         }
     }
 
-    func free() { UnsafeMutableRawPointer(storage).deallocate() }
+    package func free() { UnsafeMutableRawPointer(storage).deallocate() }
 
     /// Scores 4 queries (rows of `queries`, `dimension` floats apart) against panels
     /// `p0..<p1`, offering every score at or above a heap's threshold to that heap.
     /// `heaps[r]` may be nil for padding queries.
-    @inline(__always)
-    func score4(_ queries: UnsafePointer<Float>, panels p0: Int, _ p1: Int, heaps: inout [TopKHeap],
+    package func score4(_ queries: UnsafePointer<Float>, panels p0: Int, _ p1: Int, heaps: inout [TopKHeap],
                 heapBase: Int, live: Int, excluded: [[Int32]]?, excludedBase: Int) {
         let d = dimension
         let q0 = queries, q1 = queries + d, q2 = queries + 2 * d, q3 = queries + 3 * d
@@ -72,7 +72,7 @@ struct ItemPanels: @unchecked Sendable {
         let h = heapBase + r
         let t = heaps[h].threshold
         // Horizontal max instead of `any(s .>= t)`, whose mask compiles to a scalar loop.
-        guard horizontalMax(s) >= t else { return }
+        guard !(horizontalMax(s) < t) else { return }  // NaN: look at each item
         for l in 0..<8 {
             let item = firstItem + l
             guard item < count, s[l] >= heaps[h].threshold else { continue }
@@ -89,7 +89,7 @@ extension ItemPanels {
     /// user's `recall` list and their `mine` lines never disagree on near-ties).
     /// Four panels at a time keep eight independent FMA chains in flight.
     /// Scores items of panels `p0..<p1` (default: all); item `p0 * 16 + i` goes to `out[i]`.
-    func scoreAll(_ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, panels p0: Int = 0, _ p1: Int? = nil) {
+    package func scoreAll(_ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, panels p0: Int = 0, _ p1: Int? = nil) {
         let d = dimension
         let end = p1 ?? panelCount
         var p = p0

@@ -1,3 +1,5 @@
+import YDNN
+
 /// Small generated sample sets with the recipes' columns, for the model's tests and
 /// benchmarks (the data half has its own click-log generator for real experiments).
 ///

@@ -13,8 +13,9 @@ public enum BLAS {
     }
 
     /// C[M×N] = alpha · op(A) · op(B) + beta · C, where op(A) is M×K and op(B) is K×N.
-    /// `lda`, `ldb`, `ldc` default to the packed row lengths.
-    @inlinable
+    /// `lda`, `ldb`, `ldc` default to the packed row lengths. Not inlinable on purpose:
+    /// a call costs nothing next to a product, and the body stays compiled with
+    /// this target's flags.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -54,35 +55,4 @@ public enum BLAS {
             }
         }
     }
-}
-
-/// Small vector helpers used by the layers. Plain loops: the compiler vectorises
-/// them under `-Ounchecked -target-cpu haswell`.
-@usableFromInline
-enum Vec {
-    @inlinable @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        // Four accumulators: shorter dependency chains and a little less rounding drift.
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var i = 0
-        while i + 4 <= n {
-            s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]
-            s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3]
-            i += 4
-        }
-        while i < n { s0 += a[i] * b[i]; i += 1 }
-        return (s0 + s1) + (s2 + s3)
-    }
-
-    /// y += alpha · x
-    @inlinable @inline(__always)
-    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { y[i] += alpha * x[i] }
-    }
-}
-
-extension Array where Element == Float {
-    /// A zero-filled array of `count` floats.
-    @inlinable
-    static func zeros(_ count: Int) -> [Float] { [Float](repeating: 0, count: count) }
 }

@@ -1,0 +1,147 @@
+import YDNN
+
+/// A Swift type a command parameter can hold. Each conformance names the script
+/// type it is written as (which drives checking, help and completion) and how a
+/// checked script value becomes the Swift value, so a handler reads `epochs` as
+/// an `Int`, never `inv.int("epochs")`.
+public protocol ArgumentValue {
+    /// The script type a value is checked against, unless the declaration narrows it.
+    static var argumentType: ParamType { get }
+    /// The Swift value of a script value already coerced to `argumentType`.
+    init?(argument: Value)
+    /// Back to a script value (defaults in help, results).
+    var argument: Value { get }
+}
+
+/// Values that may be absent: an unset optional parameter reads as `absent`.
+public protocol AbsentArgument { static var absent: Self { get } }
+
+extension Optional: AbsentArgument { public static var absent: Optional { nil } }
+
+extension Optional: ArgumentValue where Wrapped: ArgumentValue {
+    public static var argumentType: ParamType { Wrapped.argumentType }
+    public init?(argument: Value) {
+        guard let w = Wrapped(argument: argument) else { return nil }
+        self = .some(w)
+    }
+    public var argument: Value { self?.argument ?? .none }
+}
+
+extension Int: ArgumentValue {
+    public static var argumentType: ParamType { .integer(nil) }
+    public init?(argument: Value) {
+        guard case .integer(let i) = argument else { return nil }
+        self = i
+    }
+    public var argument: Value { .integer(self) }
+}
+
+extension Double: ArgumentValue {
+    public static var argumentType: ParamType { .number(nil) }
+    public init?(argument: Value) {
+        guard let d = argument.asDouble else { return nil }
+        self = d
+    }
+    public var argument: Value { .float(self) }
+}
+
+extension String: ArgumentValue {
+    public static var argumentType: ParamType { .string }
+    public init?(argument: Value) {
+        switch argument {
+        case .string(let s), .symbol(let s): self = s
+        default: return nil
+        }
+    }
+    public var argument: Value { .string(self) }
+}
+
+extension Bool: ArgumentValue {
+    public static var argumentType: ParamType { .bool }
+    public init?(argument: Value) {
+        guard let b = argument.asBool else { return nil }
+        self = b
+    }
+    public var argument: Value { .symbol(self ? "on" : "off") }
+}
+
+extension Value: ArgumentValue {
+    public static var argumentType: ParamType { .any }
+    public init?(argument: Value) { self = argument }
+    public var argument: Value { self }
+}
+
+extension Array: ArgumentValue where Element: ArgumentValue {
+    public static var argumentType: ParamType { .list(Element.argumentType) }
+    public init?(argument: Value) {
+        guard case .list(let items) = argument else { return nil }
+        var out: [Element] = []
+        for item in items {
+            guard let e = Element(argument: item) else { return nil }
+            out.append(e)
+        }
+        self = out
+    }
+    public var argument: Value { .list(map(\.argument)) }
+}
+
+/// A file path as written in a recipe (a string; the REPL completes file names).
+public struct ScriptPath: ArgumentValue, Sendable, CustomStringConvertible {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public static var argumentType: ParamType { .path }
+    public init?(argument: Value) {
+        guard case .string(let s) = argument else { return nil }
+        text = s
+    }
+    public var argument: Value { .string(text) }
+    public var description: String { text }
+}
+
+/// A name: a feature, a user or item key (a bare word, a string or an integer).
+public struct Name: ArgumentValue, Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public static var argumentType: ParamType { .word }
+    public init?(argument: Value) {
+        switch argument {
+        case .string(let s), .symbol(let s): text = s
+        case .integer(let i): text = String(i)
+        default: return nil
+        }
+    }
+    public var argument: Value { .string(text) }
+    public var description: String { text }
+}
+
+extension MetricName: ArgumentValue {
+    public static var argumentType: ParamType { .metric(RankingMetric.familyNames) }
+    public init?(argument: Value) {
+        guard case .metric(let m) = argument else { return nil }
+        self = m
+    }
+    public var argument: Value { .metric(self) }
+}
+
+extension RankingMetric {
+    /// The metric families a script may name: the library's one list.
+    static var familyNames: [String] { Family.allCases.map(\.rawValue) }
+
+    /// The metric a script names (`hr@10`), as the library knows it.
+    init?(_ name: MetricName) { self.init(name: name.description) }
+}
+
+/// A choice among a library enum's cases, written as their raw values: the
+/// enum is the one list of the words (`optimizer=adam` is `OptimizerSpec.Kind`).
+public protocol ChoiceArgument: ArgumentValue, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension ChoiceArgument {
+    public static var argumentType: ParamType { .choice(allCases.map(\.rawValue)) }
+    public init?(argument: Value) {
+        switch argument {
+        case .symbol(let s), .string(let s): self.init(rawValue: s)
+        default: return nil
+        }
+    }
+    public var argument: Value { .symbol(rawValue) }
+}
