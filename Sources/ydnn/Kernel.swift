@@ -45,7 +45,13 @@ final class KernelTransport {
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                // Nobody reads our output any more (the client died, say during a
+                // long `train`): there is no one to work for.
+                if errno == EPIPE { _exit(0) }
+                return
+            }
             written += n
         }
     }
@@ -72,16 +78,10 @@ final class KernelServer {
     let transport = KernelTransport()
     let queue = RequestQueue()
     let session: KernelSession
-    /// Set while a request runs, so end of input during a long `train` can end the process.
-    private let busy = NSLock()
-    private var isBusy = false
 
     init() {
         session = KernelSession(transport: transport)
     }
-
-    func setBusy(_ value: Bool) { busy.lock(); isBusy = value; busy.unlock() }
-    func busyNow() -> Bool { busy.lock(); defer { busy.unlock() }; return isBusy }
 
     /// Reads requests until `shutdown` or end of input; returns the exit status.
     func serve() -> Int32 {
@@ -92,10 +92,7 @@ final class KernelServer {
         reader.stackSize = 1 << 20
         reader.start()
         while let request = queue.pop() {
-            setBusy(true)
-            let done = session.handle(request)
-            setBusy(false)
-            if done { return 0 }
+            if session.handle(request) { return 0 }
         }
         return 0
     }
@@ -117,11 +114,8 @@ final class KernelServer {
             }
         }
         if !pending.isEmpty { handleLine(pending) }
-        // The client is gone: nothing can read our answers. Stop long work now.
-        if busyNow() {
-            Interrupt.request()
-            _exit(0)
-        }
+        // End of input: answer what was asked, then exit. (A client that died
+        // mid-cell is noticed when its output pipe breaks: see KernelTransport.)
         queue.close()
     }
 

@@ -128,4 +128,27 @@ final class KernelProtocolTests: XCTestCase {
         let after = try k.request(["type": "execute", "id": 4, "code": "evaluate hr@10"])
         XCTAssertEqual(after.last?["status"] as? String, "ok")
     }
+
+    func testPipedRequestsAreAllAnsweredAndRuntimeErrorsAreNamed() throws {
+        let input = [
+            #"{"type":"execute","id":1,"code":"print 1\nrecall U1"}"#,
+            #"not json"#,
+            #"{"type":"execute","id":2,"code":"print 2"}"#,
+        ].joined(separator: "\n") + "\n"
+        let r = try Ydnn.run(["kernel"], input: input, in: try Ydnn.tempDir())
+        XCTAssertEqual(r.status, 0, r.err)
+        var msgs = try r.out.split(separator: "\n").map { line in
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        // The bad line is answered by the reader at once, so wherever it lands.
+        XCTAssertEqual(msgs.filter { $0["type"] as? String == "protocol_error" }.count, 1)
+        msgs.removeAll { $0["type"] as? String == "protocol_error" }
+        let types = msgs.map { $0["type"] as? String ?? "?" }
+        XCTAssertEqual(types, ["ready", "stream", "error", "execute_reply", "stream", "execute_reply"], "\(msgs)")
+        // The first statement ran, the second failed at run time: a RuntimeError at its line.
+        XCTAssertEqual(msgs[1]["text"] as? String, "1\n")
+        XCTAssertEqual(msgs[2]["ename"] as? String, "RuntimeError")
+        XCTAssertTrue((msgs[2]["traceback"] as? [String])?.first?.hasPrefix("In[1]:2:") == true, "\(msgs[2])")
+        XCTAssertEqual(msgs[5]["status"] as? String, "ok")
+    }
 }
