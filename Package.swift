@@ -20,9 +20,6 @@ let release: [SwiftSetting] = [
 let kernels: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
 ]
-// Swift 6 language mode, target by target until every target is there: YDNNScript,
-// ydnn and their tests stay in 5 until the language rewrite lands.
-let v6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "ydnn",
@@ -41,17 +38,17 @@ let package = Package(
 
         // Cancellation: the token long work polls and the SIGINT handler that cancels it.
         // No dependencies, so the line editor can use it without the model library.
-        .target(name: "YDNNSignals", swiftSettings: release + v6),
+        .target(name: "YDNNSignals", swiftSettings: release),
         // The numeric kernels: the OpenBLAS bridge, SIMD dot products, item-panel
         // scoring, top-K heaps. The only target built with -Ounchecked (see above).
-        .target(name: "YDNNKernels", dependencies: ["COpenBLAS"], swiftSettings: kernels + v6),
+        .target(name: "YDNNKernels", dependencies: ["COpenBLAS"], swiftSettings: kernels),
         // The model library: tensors, data, model, retrieval. Knows nothing of the language.
-        .target(name: "YDNN", dependencies: ["YDNNKernels", "YDNNSignals"], swiftSettings: release + v6),
+        .target(name: "YDNN", dependencies: ["YDNNKernels", "YDNNSignals"], swiftSettings: release),
         // The language: lexer, parser, AST, checker, interpreter, command registry.
         .target(name: "YDNNScript", dependencies: ["YDNN"], swiftSettings: release),
         // The line editor: libedit, history, completion, continuation. Knows nothing of
         // the language nor of the model.
-        .target(name: "YDNNRepl", dependencies: ["YDNNSignals", "CEditLine"], swiftSettings: release + v6),
+        .target(name: "YDNNRepl", dependencies: ["YDNNSignals", "CEditLine"], swiftSettings: release),
         // The executable: `ydnn run FILE`, `ydnn check FILE`, `ydnn` (REPL).
         .executableTarget(
             name: "ydnn",
@@ -63,15 +60,15 @@ let package = Package(
         ),
 
         .executableTarget(name: "ydnn-bench", dependencies: ["YDNN", "YDNNTestSupport"], path: "benchmarks/Sources/ydnn-bench",
-                          swiftSettings: release + v6),
+                          swiftSettings: release),
 
         // Generated sample sets for the model's tests and benchmarks: not part of any product.
-        .target(name: "YDNNTestSupport", dependencies: ["YDNN"], path: "Tests/YDNNTestSupport", swiftSettings: v6),
-        .testTarget(name: "YDNNTests", dependencies: ["YDNN", "YDNNTestSupport"], swiftSettings: v6),
+        .target(name: "YDNNTestSupport", dependencies: ["YDNN"], path: "Tests/YDNNTestSupport"),
+        .testTarget(name: "YDNNTests", dependencies: ["YDNN", "YDNNTestSupport"]),
         .testTarget(name: "YDNNScriptTests", dependencies: ["YDNNScript"]),
-        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"], swiftSettings: v6),
+        .testTarget(name: "YDNNReplTests", dependencies: ["YDNNRepl"]),
         // Runs the built `ydnn` binary on scripts; needs no module of ours.
         .testTarget(name: "CLITests", dependencies: []),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -24,17 +24,3 @@ extension CancellationToken {
         sigaction(SIGINT, &action, nil)
     }
 }
-
-/// The old Ctrl-C entry points, kept as thin wrappers over `CancellationToken.process`
-/// until the script layer passes tokens itself. New code takes a `CancellationToken`.
-public enum Interrupt {
-    /// Same as `CancellationToken.process.cancel()`.
-    public static func request() { CancellationToken.process.cancel() }
-    /// Same as `CancellationToken.process.isCancelled`.
-    public static var isRequested: Bool { CancellationToken.process.isCancelled }
-    /// Same as `CancellationToken.process.reset()`: returns whether an interrupt was pending, and clears it.
-    @discardableResult
-    public static func clear() -> Bool { CancellationToken.process.reset() }
-    /// Same as `CancellationToken.installInterruptHandler()`.
-    public static func installHandler() { CancellationToken.installInterruptHandler() }
-}

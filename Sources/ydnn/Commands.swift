@@ -20,7 +20,7 @@ struct Ydnn: ParsableCommand {
 
     mutating func run() throws {
         let interpreter = Interpreter()
-        Interrupt.installHandler()
+        CancellationToken.installInterruptHandler()
         let status = startRepl(interpreter)
         throw ExitCode(status)
     }
@@ -53,7 +53,7 @@ struct Run: ParsableCommand {
         let interpreter = Interpreter(console: recorder.console(teeing: .standard()))
         recorder.attach(to: interpreter)
         try prepare(interpreter, file: file, assignments: assignments)
-        Interrupt.installHandler()
+        CancellationToken.installInterruptHandler()
         var status: Int32 = 0
         do {
             try interpreter.run(path: file)

@@ -24,12 +24,12 @@ let kernelProtocolVersion = 1
 /// Writes protocol messages: one JSON object per line on the real stdout. Stray
 /// output of any code (a library's `print`) goes to stderr instead, so it can
 /// never corrupt the stream.
-final class KernelTransport {
+final class KernelTransport: @unchecked Sendable {  // writes are serialised by `lock`
     private let fd: Int32
     private let lock = NSLock()
 
     init() {
-        fflush(stdout)
+        fflush(nil)
         fd = dup(1)
         dup2(2, 1)
     }
@@ -58,7 +58,7 @@ final class KernelTransport {
 }
 
 /// Requests waiting for the session, filled by the reader thread.
-final class RequestQueue {
+final class RequestQueue: @unchecked Sendable {  // guarded by `condition`
     private var items: [[String: Any]] = []
     private var closed = false
     private let condition = NSCondition()
@@ -74,7 +74,9 @@ final class RequestQueue {
     }
 }
 
-final class KernelServer {
+/// The reader thread uses only `transport` and `queue` (both locked); the session
+/// runs on the main thread alone.
+final class KernelServer: @unchecked Sendable {
     let transport = KernelTransport()
     let queue = RequestQueue()
     let session: KernelSession
@@ -85,7 +87,7 @@ final class KernelServer {
 
     /// Reads requests until `shutdown` or end of input; returns the exit status.
     func serve() -> Int32 {
-        Interrupt.installHandler()
+        CancellationToken.installInterruptHandler()
         signal(SIGPIPE, SIG_IGN)
         transport.send(["type": "ready"].merging(session.kernelInfo()) { a, _ in a })
         let reader = Thread { [self] in self.readLoop() }
@@ -126,7 +128,7 @@ final class KernelServer {
             return
         }
         if request["type"] as? String == "interrupt" {
-            Interrupt.request()
+            CancellationToken.process.cancel()
             transport.send(["type": "interrupt_reply", "id": request["id"] ?? NSNull()])
             return
         }
@@ -271,7 +273,7 @@ final class KernelSession {
         executionCount += 1
         progressDisplay = nil; progressEnded = false; progressCount = 0
         heldError = nil
-        Interrupt.clear()
+        CancellationToken.process.reset()
         let cellName = name ?? "In[\(executionCount)]"
         let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
         var ok = true
@@ -282,7 +284,7 @@ final class KernelSession {
         } else {
             ok = interpreter.run(source: code, name: cellName, firstLine: 1)
         }
-        let interrupted = Interrupt.clear()
+        let interrupted = CancellationToken.process.reset()
         if ok && !interrupted {
             flushHeldError()
             send("execute_reply", ["status": "ok", "execution_count": executionCount])

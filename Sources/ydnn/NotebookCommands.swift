@@ -79,13 +79,13 @@ func runNotebook(path: String, assignments: [String], report: String?, noLog: Bo
     let interpreter = Interpreter(console: console)
     let cellsToRun = try applyNotebookOverrides(assignments, cells: codeCells, path: path, registry: interpreter.registry)
 
-    Interrupt.installHandler()
+    CancellationToken.installInterruptHandler()
     var status: Int32 = 0
     for (k, source) in cellsToRun.enumerated() {
         box.notebook.beginStatement(source)
         if source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
-        if !interpreter.run(source: source, name: "\(path) cell \(k + 1)", firstLine: 1) || Interrupt.isRequested {
-            status = Interrupt.clear() ? 130 : 1
+        if !interpreter.run(source: source, name: "\(path) cell \(k + 1)", firstLine: 1) || CancellationToken.process.isCancelled {
+            status = CancellationToken.process.reset() ? 130 : 1
             break
         }
     }

@@ -20,7 +20,8 @@ final class CompletionTests: XCTestCase {
     func testOptionsOfTheCurrentCommandFromTheRegistry() {
         XCTAssertEqual(complete("set thr"), ["threads="])
         XCTAssertEqual(complete("set threads=2 p"), ["progress=", "precision="])
-        XCTAssertEqual(complete("experiment \"x\" re"), ["repeat="])
+        XCTAssertEqual(complete("experiment \"x\" rep"), ["repeat=", "replace="])
+        XCTAssertEqual(complete("experiment \"x\" repe"), ["repeat="])
     }
 
     func testValuesOfAnOption() {
@@ -36,7 +37,7 @@ final class CompletionTests: XCTestCase {
     func testPathsInsideStrings() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-complete-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("recipes"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("recipe.ydnn").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("recipe.ydnn").path, contents: Data())
         XCTAssertEqual(complete("include \"\(dir.path)/rec"), ["\(dir.path)/recipe.ydnn", "\(dir.path)/recipes/"])
     }
 

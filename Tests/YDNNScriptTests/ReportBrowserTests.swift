@@ -67,7 +67,7 @@ final class ReportBrowserTests: XCTestCase {
                        "--force-device-scale-factor=1", "--user-data-dir=\(dir.appendingPathComponent("profile-\(name)").path)",
                        "--screenshot=\(png.path)", "--window-size=1200,\(height)", page.absoluteString]
         let log = dir.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle; p.standardError = handle
         try p.run()

@@ -258,8 +258,8 @@ final class ModelTrainingTests: XCTestCase {
     func testProcessTokenIsTheDefault() throws {
         let data = SyntheticSamples.make(count: 64, shape: shape, seed: 7)
         let model = try Model(spec: smallPaddleSpec(), features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 3)
-        Interrupt.request()
-        defer { Interrupt.clear() }
+        CancellationToken.process.cancel()
+        defer { CancellationToken.process.reset() }
         let report = try Trainer(TrainOptions(epochs: 3, batchSize: 16)).train(model, on: data)
         XCTAssertEqual(report.outcome, .interrupted)
         XCTAssertEqual(report.batchLosses.count, 1)

@@ -66,9 +66,9 @@ final class RetrievalHNSWTests: XCTestCase {
     }
 
     func testCtrlCThroughTheOldInterruptWrappersStopsTheBuild() {
-        // `Interrupt.request()` cancels the process token, the default of `build`.
-        Interrupt.request()
-        defer { Interrupt.clear() }
+        // `CancellationToken.process.cancel()` cancels the process token, the default of `build`.
+        CancellationToken.process.cancel()
+        defer { CancellationToken.process.reset() }
         XCTAssertTrue(CancellationToken.process.isCancelled)
         XCTAssertThrowsError(try HNSWIndex.build(items: VectorSet.randomUnit(count: 100, dimension: 4, seed: 16))) {
             XCTAssertEqual($0 as? Cancelled, Cancelled())

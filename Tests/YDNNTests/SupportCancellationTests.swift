@@ -29,12 +29,12 @@ final class SupportCancellationTests: XCTestCase {
         XCTAssertNoThrow(try t.check())
         XCTAssertEqual("\(Cancelled())", "interrupted")
 
-        XCTAssertFalse(Interrupt.isRequested)
-        Interrupt.request()
-        XCTAssertTrue(CancellationToken.process.isCancelled)
-        XCTAssertTrue(Interrupt.clear())
         XCTAssertFalse(CancellationToken.process.isCancelled)
-        XCTAssertFalse(Interrupt.clear())
+        CancellationToken.process.cancel()
+        XCTAssertTrue(CancellationToken.process.isCancelled)
+        XCTAssertTrue(CancellationToken.process.reset())
+        XCTAssertFalse(CancellationToken.process.isCancelled)
+        XCTAssertFalse(CancellationToken.process.reset())
     }
 
     func testSIGINTCancelsTheProcessToken() {

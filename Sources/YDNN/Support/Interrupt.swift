@@ -5,5 +5,3 @@ import YDNNSignals
 // tests, the benchmarks) use it without a second import.
 public typealias CancellationToken = YDNNSignals.CancellationToken
 public typealias Cancelled = YDNNSignals.Cancelled
-/// Deprecated spelling of `CancellationToken.process`; see YDNNSignals.
-public typealias Interrupt = YDNNSignals.Interrupt

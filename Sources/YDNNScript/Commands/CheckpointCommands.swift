@@ -90,4 +90,4 @@ struct LoadModelCommand: ScriptCommand {
     }
 }
 
-let checkpointCommands: [CommandType] = [SaveIndexCommand.self, SaveModelCommand.self]
+var checkpointCommands: [CommandType] { [SaveIndexCommand.self, SaveModelCommand.self] }

@@ -362,8 +362,8 @@ struct CapCommand: ScriptCommand {
     }
 }
 
-let dataCommands: [CommandType] = [
+var dataCommands: [CommandType] { [
     LoadPaddleCommand.self, LoadMovieLensCommand.self, LoadCSVCommand.self, LoadAutoCommand.self, LoadModelCommand.self, LoadIndexCommand.self,
     GenerateCommand.self, StatsCommand.self, VocabCommand.self, SplitCommand.self, WindowCommand.self, HistoryCommand.self, ShuffleCommand.self,
     ExampleAgeCommand.self, DampingCommand.self, CapCommand.self, NegativesCommand.self,
-]
+] }

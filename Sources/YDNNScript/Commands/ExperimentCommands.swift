@@ -156,7 +156,8 @@ struct CompareCommand: ScriptCommand {
         context.console.print("method (paired by seed when both ran the same seeds, else Welch):")
         notes.forEach { context.console.print($0) }
         if holm { context.console.print("p (Holm): adjusted for \(others.count) comparisons against the baseline; sig uses it") }
-        context.console.print("* p < 0.05, ** p < 0.01; run sd: run-to-run spread (of the paired differences when paired); user se: the user-level standard error within a run; mde: the smallest delta these runs detect with 80% power at alpha 0.05; runs for delta: runs per experiment to detect the observed delta so")
+        context.console.print("* p < 0.05, ** p < 0.01.  run sd: run-to-run spread (of the paired differences when paired);  user se: standard error over users within a run")
+        context.console.print("mde: the smallest delta these runs detect with 80% power at alpha 0.05;  runs for delta: runs per experiment that would detect the observed delta so")
         if !fewRuns.isEmpty {
             context.console.print("warning: \(fewRuns.joined(separator: ", ")) ran fewer than \(Statistics.minimumRunsForTest) runs: no test over runs is meaningful, so nothing is starred; use repeat=\(Statistics.minimumRunsForTest) or more")
         }
@@ -166,9 +167,10 @@ struct CompareCommand: ScriptCommand {
     }
 }
 
-/// `plot WHAT`: the loss curves, or a metric across experiments.
+/// `plot WHAT`: the loss curves, recommended vs target age, or a metric across experiments.
 enum PlotSubject {
     case loss
+    case age
     case metric(RankingMetric)
 }
 
@@ -177,12 +179,13 @@ struct PlotCommand: ScriptCommand {
     static let topic = Topic.experiments
     static let summary = "Chart the training loss or a metric across experiments, in the terminal and as SVG"
     static let examples = ["plot loss", "plot hr@50 out=\"out/hr50.svg\""]
-    @Argument("loss, or a metric such as hr@50") var what: Value
+    @Argument("loss, age (recommended vs target age, from age@K), or a metric such as hr@50") var what: Value
     @Option("also write the chart to this SVG file") var out: ScriptPath?
     @Option("moving-average window for loss (default: about 1/60 of the batches)", .integer(1...100_000)) var smooth: Int?
 
     var subject: PlotSubject? {
         if case .symbol("loss") = what { return .loss }
+        if case .symbol("age") = what { return .age }
         guard case .success(.metric(let m)) = MetricName.argumentType.coerce(what), let metric = RankingMetric(m) else { return nil }
         return .metric(metric)
     }
@@ -230,6 +233,8 @@ struct PlotCommand: ScriptCommand {
                               + String(repeating: "█", count: max(0, n)) + " " + session.format(b.value) + ci)
             }
             svg = Charts.svgBarChart(bars, title: "\(metric)", xLabel: metric.description)
+        case .age?:
+            svg = try plotAge(context)
         case nil:
             throw $what.failure("'plot' draws loss or a metric such as hr@50, not '\(what)'")
         }
@@ -242,7 +247,41 @@ struct PlotCommand: ScriptCommand {
     }
 }
 
-let experimentCommands: [CommandType] = [ExperimentCommand.self, CompareCommand.self, PlotCommand.self, ExpectCommand.self]
+extension PlotCommand {
+    /// Per experiment, the mean age of the recommended items beside the targets' (age@K).
+    func plotAge(_ context: CommandContext) throws -> String {
+        let session = context.session
+        var rows: [(name: String, recommended: Double, target: Double)] = []
+        func ages(_ records: [EvaluationRecord]) -> (Double, Double)? {
+            let pairs = records.compactMap { r -> (Double, Double)? in
+                guard let m = r.metrics.first(where: { $0.family == .age }), let rec = r.shown(m),
+                      let target = r.model.meanTargetAge else { return nil }
+                return (rec, target * r.ageScale)
+            }
+            guard !pairs.isEmpty else { return nil }
+            return (Statistics.mean(pairs.map(\.0)), Statistics.mean(pairs.map(\.1)))
+        }
+        for e in context.interpreter.experiments {
+            let last = e.runs.compactMap { run in run.last(where: { $0.metrics.contains { $0.family == .age } }) }
+            if let (r, t) = ages(last) { rows.append((e.name, r, t)) }
+        }
+        if rows.isEmpty, let last = session.lastEvaluation, let (r, t) = ages([last]) { rows = [("model", r, t)] }
+        guard !rows.isEmpty else { throw context.failure("no evaluation measured age@K", help: "evaluate age@10 first") }
+        let unit = context.interpreter.evaluations.last.map { $0.ageScale == 1 ? " (clicks)" : " (days)" } ?? ""
+        var table = TextTable(["experiment", "recommended age\(unit)", "target age\(unit)", "difference"])
+        var bars: [BarDatum] = []
+        for row in rows {
+            table.add([row.name, session.format(row.recommended), session.format(row.target),
+                       (row.recommended >= row.target ? "+" : "") + session.format(row.recommended - row.target)])
+            bars.append(BarDatum(label: "\(row.name): recommended", value: row.recommended))
+            bars.append(BarDatum(label: "\(row.name): targets", value: row.target))
+        }
+        context.console.table(table)
+        return Charts.svgBarChart(bars, title: "Age of recommended items vs the targets\(unit)", xLabel: "age\(unit)")
+    }
+}
+
+var experimentCommands: [CommandType] { [ExperimentCommand.self, CompareCommand.self, PlotCommand.self, ExpectCommand.self] }
 
 /// `expect`: a recipe states what it should measure, so a shared recipe that no
 /// longer reproduces fails loudly instead of printing other numbers.
@@ -256,6 +295,8 @@ struct ExpectCommand: ScriptCommand {
     @Option("the largest value accepted") var max: Double?
     @Option("check this experiment's mean over its runs instead of the last evaluation") var experiment: String?
     @Option("check the last evaluation with this label") var label: String?
+    @Option("check only on this data (\"synthetic\": the built-in generator; else the path loaded): bounds hold for the data they were measured on")
+    var data: String?
 
     func validate() throws {
         if min == nil, max == nil { throw CommandFailure("'expect' needs min= or max= (or both)", help: "expect \(metric) min=0.1 max=0.3") }
@@ -265,6 +306,10 @@ struct ExpectCommand: ScriptCommand {
 
     func run(_ context: CommandContext) throws -> Value {
         guard let m = RankingMetric(metric) else { throw $metric.failure("unknown metric '\(metric)'") }
+        if let data, !context.session.loaded(data) {
+            context.console.print("expect \(m): not checked (the bounds are for data \"\(data)\"; this run loaded \(context.session.dataSource ?? "nothing"))")
+            return .none
+        }
         let measured: Double
         let source: String
         if let name = experiment {
@@ -273,7 +318,7 @@ struct ExpectCommand: ScriptCommand {
                 throw $experiment.failure("no experiment named '\(name)'",
                                           help: closestMatch(to: name, in: names).map { "did you mean '\($0)'?" } ?? "experiments: \(names.joined(separator: ", "))")
             }
-            let values = e.runs.compactMap { run in run.last(where: { $0.metrics.contains(m) })?.shown(m) }
+            let values = e.runs.compactMap { ExperimentResult.pick($0, m, nil)?.shown(m) }
             guard !values.isEmpty else { throw $experiment.failure("experiment '\(name)' did not measure \(m)") }
             measured = Statistics.mean(values)
             source = "experiment '\(name)' (mean of \(values.count) run\(values.count == 1 ? "" : "s"))"

@@ -165,4 +165,4 @@ extension CommandRegistry {
     }
 }
 
-let languageCommands: [CommandType] = [PrintCommand.self, SeedCommand.self, SetCommand.self, ShowCommand.self, HelpCommand.self]
+var languageCommands: [CommandType] { [PrintCommand.self, SeedCommand.self, SetCommand.self, ShowCommand.self, HelpCommand.self] }

@@ -186,7 +186,8 @@ struct TrainCommand: ScriptCommand {
             console.chart(Charts.svgLineChart([series], title: "Training loss", xLabel: "batch",
                                               yLabel: "loss (moving average of \(window))"), title: "training loss")
         }
-        if report.outcome == .interrupted { Interrupt.request() }  // also stop the rest of the script
+        // Ctrl-C stopped training after a batch: the weights are kept, the script stops.
+        if report.outcome == .interrupted { throw Interrupted() }
         return .record([("loss", .float(report.epochLosses.last ?? .nan)), ("epochs", .integer(report.epochLosses.count)),
                         ("samples_per_second", .float(report.samplesPerSecond))])
     }
@@ -205,7 +206,7 @@ struct SummaryCommand: ScriptCommand {
     }
 }
 
-let modelCommands: [CommandType] = [
+var modelCommands: [CommandType] { [
     EmbedCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
     NCECommand.self, SoftmaxCommand.self, TrainCommand.self, SummaryCommand.self,
-]
+] }

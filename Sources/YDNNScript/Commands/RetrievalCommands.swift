@@ -257,7 +257,7 @@ struct MineCommand: ScriptCommand {
     }
 }
 
-let retrievalCommands: [CommandType] = [
+var retrievalCommands: [CommandType] { [
     IndexExactCommand.self, IndexLSHCommand.self, IndexHNSWCommand.self,
     RecallCommand.self, SimilarCommand.self, PopularCommand.self, VectorsCommand.self, MineCommand.self,
-]
+] }

@@ -3,8 +3,8 @@ import YDNN
 
 /// One experiment's results for the run log: each metric summarised over its
 /// repeats (seeds).
-public struct ExperimentRecord {
-    public struct Metric {
+public struct ExperimentRecord: Sendable {
+    public struct Metric: Sendable {
         public var name: String
         public var summary: SampleSummary
         /// The value of each repeat, in seed order (empty when only the summary is known).

@@ -200,7 +200,7 @@ extension ScriptCommand {
             case .positional, .option:
                 let given = bound.spans[name]
                 let value: Value??  = given == nil ? nil : bound.values[name]
-                if case .some(.none) = value { complete = false }
+                if let inner = value, inner == nil { complete = false }  // given, known only at run time
                 p.bind(name: name, value: value ?? nil, span: given)
             }
         }

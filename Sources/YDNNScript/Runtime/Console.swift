@@ -13,9 +13,7 @@ public final class Console {
 
     /// stdout/stderr; a terminal when stdout is one.
     public static func standard() -> Console {
-        Console(isTerminal: isatty(1) == 1,
-                out: { s in fputs(s, stdout); fflush(stdout) },
-                err: { s in fputs(s, stderr); fflush(stderr) })
+        Console(isTerminal: isatty(1) == 1, out: { writeAll(1, $0) }, err: { writeAll(2, $0) })
     }
 
     /// Collects everything in memory (tests).
@@ -57,4 +55,14 @@ public final class Console {
 public enum ProgressEvent: Sendable {
     case update(fraction: Double, text: String)
     case end
+}
+
+/// Writes all of `text` to a file descriptor, unbuffered (every line shows at once,
+/// and nothing is lost when the process is killed).
+private func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n > 0 { bytes = bytes.dropFirst(n) } else if errno != EINTR { return }
+    }
 }

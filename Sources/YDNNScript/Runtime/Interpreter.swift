@@ -129,7 +129,7 @@ public final class Interpreter {
     func walk(_ statements: [Statement], _ walk: Walk) throws {
         for statement in statements {
             if walk.mode == .run {
-                if Interrupt.isRequested { throw Interrupted() }
+                if CancellationToken.process.isCancelled { throw Interrupted() }
                 if session.settings.echo, case .command = statement { console.print("> " + statement.span.text) }
             }
             try self.walk(statement, walk)
@@ -225,8 +225,9 @@ public final class Interpreter {
         let context = CommandContext(interpreter: self, statement: statement, walk: walk)
         do {
             return try command.run(context)
-        } catch let e as Interrupted {
-            throw e
+        } catch is Interrupted, is Cancelled {
+            // One rule for Ctrl-C: whatever it stops, the command ends "interrupted" (exit 130).
+            throw Interrupted()
         } catch {
             throw diagnostic(error, statement)
         }

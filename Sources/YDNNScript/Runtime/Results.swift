@@ -30,32 +30,45 @@ public final class ExperimentResult {
     init(name: String) { self.name = name }
 
     /// Each run's last evaluation that measured `metric` (with `label`, that one).
-    func evaluations(of metric: RankingMetric, label: String? = nil) -> [RankingEvaluation] {
-        runs.compactMap { run in run.last(where: { $0.metrics.contains(metric) && (label == nil || $0.label == label) })?.model }
+    /// Without a label, unlabelled evaluations come first (a labelled one is taken
+    /// only when the run has no other), so labels never change an unlabelled compare.
+    static func pick(_ run: [EvaluationRecord], _ metric: RankingMetric, _ label: String?) -> EvaluationRecord? {
+        let measured = run.filter { $0.metrics.contains(metric) }
+        if let label { return measured.last { $0.label == label } }
+        return measured.last { $0.label == nil } ?? measured.last
     }
 
     /// The labels of the evaluations this experiment ran (nil entries: unlabelled).
     var labels: [String] { Array(Set(runs.flatMap { $0.compactMap(\.label) })).sorted() }
 
-    /// The metrics of the last evaluation of the first run, in the order asked for.
-    var metrics: [RankingMetric] { runs.first?.last?.metrics ?? [] }
+    /// Every metric the first run evaluated, in the order first asked for.
+    var metrics: [RankingMetric] {
+        var seen: [RankingMetric] = []
+        for r in runs.first ?? [] { for m in r.metrics where !seen.contains(m) { seen.append(m) } }
+        return seen
+    }
 
     /// Per run, the mean of `metric`.
+    /// Per run, the mean of `metric` as evaluate showed it (ages in days).
     func perRun(_ metric: RankingMetric, label: String? = nil) -> [Double] {
-        evaluations(of: metric, label: label).compactMap { $0.mean(metric) }
+        runs.compactMap { Self.pick($0, metric, label)?.shown(metric) }
     }
 
     /// The runs that measured `metric` (with `label`), as the comparison over runs takes them.
     func runSample(_ metric: RankingMetric, label: String? = nil) -> RunSample? {
         var seeds: [UInt64] = []
         var evaluations: [RankingEvaluation] = []
+        var scale = 1.0
         for (seed, run) in zip(self.seeds, runs) {
-            guard let e = run.last(where: { $0.metrics.contains(metric) && (label == nil || $0.label == label) }) else { continue }
+            guard let e = Self.pick(run, metric, label) else { continue }
             seeds.append(seed)
             evaluations.append(e.model)
+            if metric.family == .age { scale = e.ageScale }
         }
-        guard !evaluations.isEmpty else { return nil }
-        return RunSample(seeds: seeds, evaluations: evaluations, metric: metric)
+        guard !evaluations.isEmpty, let s = RunSample(seeds: seeds, evaluations: evaluations, metric: metric) else { return nil }
+        // In the units evaluate shows (ages in days).
+        return scale == 1 ? s : RunSample(seeds: s.seeds, means: s.means.map { $0 * scale },
+                                          userStandardErrors: s.userStandardErrors?.map { $0 * scale })
     }
 }
 

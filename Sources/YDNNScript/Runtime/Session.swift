@@ -119,6 +119,14 @@ public struct Session {
         return (model, samples)
     }
 
+    /// Whether the data came from `source`: "synthetic" for the built-in generator,
+    /// else the path a load read.
+    func loaded(_ source: String) -> Bool {
+        guard let dataSource else { return false }
+        if source == "synthetic" { return dataSource.hasPrefix("generated") }
+        return dataSource.split(separator: " ", maxSplits: 1).last.map(String.init) == source
+    }
+
     /// A metric with the session's precision (`set precision=N`).
     func format(_ x: Double) -> String { String(format: "%.\(settings.precision)f", x) }
 }
