@@ -94,7 +94,7 @@ final class VerdictCommandTests: XCTestCase {
         XCTAssertTrue(ok.out.contains("expect hr@50: "), ok.out)
         let bad = try run("train epochs=1\nevaluate hr@50\nexpect hr@50 min=0.99\n")
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.err.contains("v.ydnn:11:1: error: expected hr@50 within min 0.9900; the last evaluation measured 0."), bad.err)
+        XCTAssertTrue(bad.err.contains("v.ydnn:10:1: error: expected hr@50 within min 0.9900; the last evaluation measured 0."), bad.err)
         let skipped = try run("train epochs=1\nevaluate hr@50\nexpect hr@50 min=0.99 data=\"../elsewhere\"\n")
         XCTAssertEqual(skipped.status, 0, skipped.err)
         XCTAssertTrue(skipped.out.contains("not checked"), skipped.out)
