@@ -1,5 +1,7 @@
 # The two set-up commands of the README are `make run` and `make test`; each first
 # installs missing system packages (scripts/setup.sh).
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
 SWIFT ?= swift
 BIN := .build/release/ydnn
 
@@ -8,8 +10,10 @@ BIN := .build/release/ydnn
 setup:
 	@bash scripts/setup.sh
 
+# The build's output is kept: `make test` fails on any compiler warning in it.
 build: setup
-	$(SWIFT) build -c release --product ydnn
+	@mkdir -p .build
+	$(SWIFT) build -c release --product ydnn 2>&1 | tee .build/release-build.log
 
 # The main job: the quickstart recipe on the built-in synthetic data.
 run: build

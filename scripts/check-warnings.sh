@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds (debug) and fails if the compiler warns anywhere in our code.
 #
-#   scripts/check-warnings.sh            the targets already in Swift 6 language mode
+#   scripts/check-warnings.sh            every target of ours
 #   scripts/check-warnings.sh T1 T2 ...  the named targets (test targets included)
+#   scripts/check-warnings.sh --log F..  no build: read compiler output saved in F..
+#                                        (`make test` passes its own clean-build logs)
 #
 # Each run compiles the checked targets from scratch in its own build directory
 # (.build-warnings): an incremental build prints nothing for files it skips, so a
@@ -14,23 +16,30 @@ cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 scratch=.build-warnings
 
-if [ $# -gt 0 ]; then
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+logs_only=0
+if [ "${1:-}" = "--log" ]; then
+    shift
+    cat "$@" > "$log"
+    logs_only=1
+    targets=("the builds logged in $*")
+elif [ $# -gt 0 ]; then
     targets=("$@")
 else
-    # Keep in step with the targets that have `v6` in Package.swift.
-    targets=(YDNNSignals YDNNKernels YDNN YDNNRepl YDNNTestSupport ydnn-bench YDNNTests YDNNReplTests)
+    targets=(YDNNSignals YDNNKernels YDNN YDNNScript YDNNRepl ydnn YDNNTestSupport ydnn-bench
+             YDNNTests YDNNScriptTests YDNNReplTests CLITests)
 fi
 
 # Everything but the fetched dependencies goes, so every file of ours is compiled.
-if [ -d "$scratch" ]; then
+if [ "$logs_only" -eq 0 ] && [ -d "$scratch" ]; then
     find "$scratch" -mindepth 1 -maxdepth 1 ! -name checkouts ! -name repositories ! -name artifacts \
         ! -name workspace-state.json -exec rm -rf {} +
 fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-status=0
 for t in "${targets[@]}"; do
+    [ "$logs_only" -eq 1 ] && break
     echo "== swift build --target $t"
     if ! "$SWIFT" build --scratch-path "$scratch" --target "$t" >>"$log" 2>&1; then
         status=2

@@ -8,8 +8,16 @@ cd "$(dirname "$0")/.."
 bin="$PWD/.build/release/ydnn"
 log=$(mktemp)
 
-YDNN_BIN="$bin" swift test 2>&1 | tee "$log"
+# The tests' build is logged apart, so compiler warnings can fail the run.
+swift build --build-tests 2>&1 | tee "$log.build"
+build_status=${PIPESTATUS[0]}
+YDNN_BIN="$bin" swift test --skip-build 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
+[ "$build_status" -eq 0 ] || test_status=$build_status
+
+# Zero warnings (Swift 6 mode, every target): the release build (make build) and this one.
+bash scripts/check-warnings.sh --log .build/release-build.log "$log.build"
+warnings_status=$?
 summary=$(grep -A1 "Test Suite 'All tests'" "$log" | grep -Eo "Executed [0-9]+ tests?, with [0-9]+ failures?" | tail -1)
 executed=$(echo "$summary" | grep -Eo "Executed [0-9]+" | grep -Eo "[0-9]+" || echo 0)
 failures=$(echo "$summary" | grep -Eo "with [0-9]+" | grep -Eo "[0-9]+" || echo 0)
@@ -32,6 +40,7 @@ if [ "$jupyter_status" -ne 0 ] && [ "$jp_failed" -eq 0 ]; then jp_failed=1; fi
 
 passed=$((executed - failures + ex_passed + jp_passed))
 failed=$((failures + ex_failed + jp_failed))
-rm -f "$log" "$log.examples" "$log.jupyter"; rm -rf "$YDNN_EXAMPLE_REPORTS"
+if [ "$warnings_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+rm -f "$log" "$log.examples" "$log.build" "$log.jupyter"; rm -rf "$YDNN_EXAMPLE_REPORTS"
 echo "tests: $passed passed, $failed failed"
-[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$warnings_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ]

@@ -58,8 +58,10 @@ struct ExperimentCommand: ScriptCommand {
             var table = TextTable(["metric", "mean", "std", "95% CI", "runs"])
             for m in result.metrics {
                 let s = Statistics.summarize(result.perRun(m))
+                // Rates stay in [0, 1]: a t interval from few runs can cross the bounds.
+                let interval = m.family.valueRange.flatMap { s.interval(clippedTo: $0) } ?? s.interval
                 table.add([m.description, session.format(s.mean), session.format(s.standardDeviation),
-                           s.ciLow.map { "\(session.format($0)) .. \(session.format(s.ciHigh ?? $0))" } ?? "-", String(s.n)])
+                           interval.map { "\(session.format($0.low)) .. \(session.format($0.high))" } ?? "-", String(s.n)])
             }
             context.console.print("experiment \(name): \(`repeat`) runs")
             context.console.table(table)
@@ -100,11 +102,10 @@ struct CompareCommand: ScriptCommand {
             return Statistics.compareRuns(a, b)
         }
         let adjusted = Statistics.holmAdjusted(tests.map { $0?.pValue })
-        let holm = others.count > 1
 
-        var header = ["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p"]
-        if holm { header.append("p (Holm)") }
-        header += ["sig", "run sd", "user se", "mde", "runs for delta"]
+        // p (Holm) is always shown; with one comparison it equals p.
+        let header = ["experiment", "runs", metric.description, "95% CI", "delta", "delta 95% CI", "p", "p (Holm)",
+                      "sig", "run sd", "user se", "mde", "runs for delta"]
         var table = TextTable(header)
         var bars: [BarDatum] = []
         var rows: [Value] = []
@@ -113,7 +114,7 @@ struct CompareCommand: ScriptCommand {
         for e in experiments {
             let values = e.perRun(metric, label: label)
             guard !values.isEmpty else {
-                table.add([e.name, "0", "-", "-", "-", "-", "-"] + (holm ? ["-"] : []) + ["(no \(metric))", "", "", "", ""])
+                table.add([e.name, "0", "-", "-", "-", "-", "-"] + ["-"] + ["(no \(metric))", "", "", "", ""])
                 continue
             }
             if values.count < Statistics.minimumRunsForTest { fewRuns.append("'\(e.name)' (\(values.count))") }
@@ -124,24 +125,24 @@ struct CompareCommand: ScriptCommand {
             var fields: [(String, Value)] = [("experiment", .string(e.name)), ("mean", .float(s.mean))]
             guard let i = others.firstIndex(where: { $0 === e }) else {
                 let sample = baseSample
-                table.add([e.name, String(s.n), f(s.mean), ci, "baseline", "", ""] + (holm ? [""] : [])
+                table.add([e.name, String(s.n), f(s.mean), ci, "baseline", "", ""] + [""]
                           + ["", s.n > 1 ? f(s.standardDeviation) : "-", sample?.meanUserStandardError.map(f) ?? "-", "", ""])
                 rows.append(.record(fields))
                 continue
             }
             guard let t = tests[i] else {
-                table.add([e.name, String(s.n), f(s.mean), ci, "-", "-", "-"] + (holm ? ["-"] : []) + ["(no runs to compare)", "", "", "", ""])
+                table.add([e.name, String(s.n), f(s.mean), ci, "-", "-", "-"] + ["-"] + ["(no runs to compare)", "", "", "", ""])
                 continue
             }
             let p = t.pValue, pAdj = adjusted[i]
-            let decisive = holm ? pAdj : p
+            let decisive = pAdj
             let mark = !t.isMeaningful || decisive == nil ? "" : decisive! < 0.01 ? "**" : decisive! < 0.05 ? "*" : ""
             let spread = t.differenceStandardDeviation ?? t.runStandardDeviationB
             let userSE = [t.userStandardErrorA, t.userStandardErrorB].compactMap { $0 }.max()
             var row = [e.name, String(s.n), f(s.mean), ci, (t.delta >= 0 ? "+" : "") + f(t.delta),
                        t.ciLow.map { "\(f($0)) .. \(f(t.ciHigh ?? $0))" } ?? "-",
                        p.map { String(format: "%.4f", $0) } ?? "-"]
-            if holm { row.append(pAdj.map { String(format: "%.4f", $0) } ?? "-") }
+            row.append(pAdj.map { String(format: "%.4f", $0) } ?? "-")
             row += [mark, spread.map(f) ?? "-", userSE.map(f) ?? "-", t.power.map { f($0.mde) } ?? "-",
                     t.power?.runsNeededDescription ?? "-"]
             table.add(row)
@@ -155,7 +156,7 @@ struct CompareCommand: ScriptCommand {
         context.console.table(table)
         context.console.print("method (paired by seed when both ran the same seeds, else Welch):")
         notes.forEach { context.console.print($0) }
-        if holm { context.console.print("p (Holm): adjusted for \(others.count) comparisons against the baseline; sig uses it") }
+        context.console.print("p (Holm): adjusted for \(others.count) comparison\(others.count == 1 ? "" : "s") against the baseline; sig uses it")
         context.console.print("* p < 0.05, ** p < 0.01.  run sd: run-to-run spread (of the paired differences when paired);  user se: standard error over users within a run")
         context.console.print("mde: the smallest delta these runs detect with 80% power at alpha 0.05;  runs for delta: runs per experiment that would detect the observed delta so")
         if !fewRuns.isEmpty {
