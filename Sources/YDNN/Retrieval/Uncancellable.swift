@@ -1,5 +1,5 @@
 // Entry points without a token, for callers that cannot handle
-// `Cancelled` yet (the script layer calls these two without `try`). They run to
+// `Cancelled` (the tests; VectorIndex.similar). They run to
 // completion whatever Ctrl-C does, so a Ctrl-C takes effect after them. Remove
 // them once the tests and VectorIndex.similar pass tokens (the script layer does).
 
