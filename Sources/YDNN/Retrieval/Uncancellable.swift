@@ -1,7 +1,7 @@
-// Transitional entry points without a token, for callers that cannot handle
-// `Cancelled` yet (the script layer calls these two without `try`). They run to
+// Entry points without a token, for callers that cannot handle
+// `Cancelled` (the tests; VectorIndex.similar). They run to
 // completion whatever Ctrl-C does, so a Ctrl-C takes effect after them. Remove
-// them once every caller passes a token to the throwing versions.
+// them once the tests and VectorIndex.similar pass tokens (the script layer does).
 
 extension IndexEvaluation {
     /// `groundTruth(items:queries:k:metric:threads:token:)` that cannot be cancelled.

@@ -44,14 +44,14 @@ struct EvaluateCommand: ScriptCommand {
         }
         let needsTimes = metrics.contains { $0.family.needsClickTimes }
         // The pad / <unk> item 0 is never a candidate; with exclude_seen neither are the user's clicks.
-        let report = RankingEvaluation.leaveLastOut(
+        let report = try RankingEvaluation.leaveLastOut(
             users: users, items: items, targets: test.labels.map(Int.init),
             seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
             itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: exclude_seen, never: [0],
             index: index, unrankableUsers: samples.report.unknownTestTargets, skipUnrankable: unrankable == .skip,
             firstClickTimes: needsTimes ? samples.items.firstClickTimes() : nil,
             servingTime: needsTimes ? samples.items.servingTime : nil,
-            threads: session.settings.threads)
+            threads: session.settings.threads, token: .process)
         let (modelEval, baseEval) = (report.model, report.popular)
         let days = samples.items.secondsPerTimeUnit.map { $0 / 86_400 }
         let record = EvaluationRecord(label: label, metrics: metrics, model: modelEval, baseline: baseEval, ageScale: days ?? 1)

@@ -48,7 +48,8 @@ extension CommandContext {
         guard check else { return .none }
         let users = try userVectorSet(model, samples.test)
         let k = min(10, items.count)
-        let truth = IndexEvaluation.groundTruth(items: items, queries: users, k: k, threads: session.settings.threads)
+        let truth = try IndexEvaluation.groundTruth(items: items, queries: users, k: k, threads: session.settings.threads,
+                                                    token: .process)
         let q = IndexEvaluation.evaluate(index, queries: users, truth: truth, k: k)
         var table = TextTable(["index", "recall@\(k)", "queries/s (1 thread)", "queries"])
         table.add([index.kind, String(format: "%.4f", q.recall), String(Int(q.queriesPerSecond)), String(q.queries)])
