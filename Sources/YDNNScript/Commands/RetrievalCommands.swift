@@ -254,7 +254,21 @@ struct MineCommand: ScriptCommand {
             progress: { done, total in bar.update(fraction: Double(done) / Double(max(total, 1)), "\(done)/\(total) users") })
         bar.clear()
         context.console.print("mined top \(top) for \(summary.users) users: \(summary.rows) rows in \(path)")
+        context.console.table(try Self.preview(path.text, rows: min(top, 5)), title: "first rows of \(path)")
         return .integer(summary.rows)
+    }
+
+    /// The first rows of the file just written, as a table (the REPL, reports and
+    /// notebooks show what the file holds without opening it).
+    static func preview(_ path: String, rows: Int) throws -> TextTable {
+        var table = TextTable(["user", "rank", "item", "score"])
+        guard let handle = FileHandle(forReadingAtPath: path) else { return table }
+        defer { try? handle.close() }
+        let head = String(decoding: try handle.read(upToCount: 64 * 1024) ?? Data(), as: UTF8.self)
+        for line in head.split(separator: "\n").prefix(rows) {
+            table.add(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+        }
+        return table
     }
 }
 
