@@ -61,7 +61,7 @@ final class DataCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.err.contains("file not found: /no/such/file.txt"), missing.err)
         let dir = try Ydnn.tempDir()
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("empty.txt").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("empty.txt").path, contents: Data())
         let empty = try run("load paddle \"\(dir.appendingPathComponent("empty.txt").path)\"")
         XCTAssertEqual(empty.status, 1)
         XCTAssertTrue(empty.err.contains("empty"), empty.err)
