@@ -45,22 +45,55 @@ public struct RaggedIDs: Sendable, Equatable {
     /// row's ids (and weights) as a block: the trainer calls this for every
     /// mini-batch.
     public func gather<C: Collection>(_ indices: C) -> RaggedIDs where C.Element == Int {
+        // The list bounds are checked once per row here (offsets[i] ... offsets[i+1]
+        // inside ids, and in order); the copies below then index raw pointers. Rows are
+        // mostly one or a few ids, so an inline loop beats a memmove per row.
         var outOffsets = [Int32]()
         outOffsets.reserveCapacity(indices.count + 1)
         outOffsets.append(0)
         var total = 0
-        for i in indices {
-            total += Int(offsets[i + 1] - offsets[i])
-            outOffsets.append(Int32(total))
+        let n = ids.count
+        offsets.withUnsafeBufferPointer { op in
+            precondition(op.count >= 1)
+            for i in indices {
+                precondition(i >= 0 && i + 1 < op.count, "gather: row \(i) out of range")
+                let lo = Int(op[i]), hi = Int(op[i + 1])
+                precondition(lo <= hi && hi <= n && lo >= 0, "gather: malformed id lists")
+                total += hi - lo
+                outOffsets.append(Int32(total))
+            }
         }
-        var outIDs = [Int32]()
-        outIDs.reserveCapacity(total)
+        if weights != nil { precondition(weights!.count == n, "gather: weights not aligned with ids") }
+        let outIDs = [Int32](unsafeUninitializedCapacity: total) { dst, count in
+            if total > 0 { ids.withUnsafeBufferPointer { src in
+                offsets.withUnsafeBufferPointer { op in
+                    var o = 0
+                    for i in indices {
+                        let lo = Int(op[i]), len = Int(op[i + 1]) &- lo
+                        let s = src.baseAddress! + lo, d = dst.baseAddress! + o
+                        for k in 0..<len { (d + k).initialize(to: s[k]) }
+                        o &+= len
+                    }
+                }
+            } }
+            count = total
+        }
         var outWeights: [Float]? = nil
-        if weights != nil { outWeights = []; outWeights!.reserveCapacity(total) }
-        for i in indices {
-            let r = Int(offsets[i]) ..< Int(offsets[i + 1])
-            outIDs.append(contentsOf: ids[r])
-            if let weights { outWeights!.append(contentsOf: weights[r]) }
+        if let weights {
+            outWeights = [Float](unsafeUninitializedCapacity: total) { dst, count in
+                if total > 0 { weights.withUnsafeBufferPointer { src in
+                    offsets.withUnsafeBufferPointer { op in
+                        var o = 0
+                        for i in indices {
+                            let lo = Int(op[i]), len = Int(op[i + 1]) &- lo
+                            let s = src.baseAddress! + lo, d = dst.baseAddress! + o
+                            for k in 0..<len { (d + k).initialize(to: s[k]) }
+                            o &+= len
+                        }
+                    }
+                } }
+                count = total
+            }
         }
         return RaggedIDs(offsets: outOffsets, ids: outIDs, weights: outWeights)
     }

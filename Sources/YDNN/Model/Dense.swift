@@ -75,7 +75,12 @@ public final class Dense {
         var dx = [Float].zeros(rows * inputs)
         dy.withUnsafeBufferPointer { dyp in
             dBias.dense.withUnsafeMutableBufferPointer { db in
-                for r in 0..<rows { for j in 0..<n { db[j] += dyp[r * n + j] } }
+                precondition(db.count == n && dyp.count == rows * n)
+                let dbb = db.baseAddress!
+                for r in 0..<rows {
+                    let g = dyp.baseAddress! + r * n
+                    for j in 0..<n { dbb[j] += g[j] }
+                }
             }
             x.withUnsafeBufferPointer { xp in
                 dWeight.dense.withUnsafeMutableBufferPointer { dw in

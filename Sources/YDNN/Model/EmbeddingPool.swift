@@ -36,68 +36,113 @@ public final class EmbeddingPool: FeatureEncoder {
         dTable = Gradient(table)
     }
 
-    /// Per-position pooling weight: the id weight (if weighted) divided by the list's total for avg.
-    private func coefficients(_ s: Int) -> (range: Range<Int>, coef: (Int) -> Float) {
-        let r = Int(ids.offsets[s]) ..< Int(ids.offsets[s + 1])
-        let w = spec.weighted ? ids.weights : nil
+    /// Per-position pooling weight of row `s`: the id weight (if weighted) divided by
+    /// the list's total for avg, i.e. `(w?[p] ?? 1) * inv` for p in `range`.
+    @inline(__always)
+    private static func coefficients(_ s: Int, offsets: UnsafeBufferPointer<Int32>,
+                                     weights w: UnsafeBufferPointer<Float>?, avg: Bool) -> (range: Range<Int>, inv: Float) {
+        let r = Int(offsets[s]) ..< Int(offsets[s + 1])
         var total: Float = 0
-        if spec.pool == .avg {
+        if avg {
             if let w { for p in r { total += w[p] } } else { total = Float(r.count) }
         }
-        let inv: Float = spec.pool == .avg ? (total != 0 ? 1 / total : 0) : 1
-        return (r, { p in (w?[p] ?? 1) * inv })
+        let inv: Float = avg ? (total != 0 ? 1 / total : 0) : 1
+        return (r, inv)
+    }
+
+    /// Runs `body` with unchecked views of the ids, offsets and (when weighted) weights
+    /// of `ids`, after checking once that every list lies inside `ids.ids` and every id
+    /// inside the table: the per-row loops then index raw pointers only.
+    private func withRows<R>(_ ids: RaggedIDs,
+                             _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>?) -> R) -> R {
+        let n = ids.ids.count, tableRows = table.rows
+        precondition(ids.offsets.first == 0 && Int(ids.offsets.last ?? 0) == n
+                     && zip(ids.offsets, ids.offsets.dropFirst()).allSatisfy { $0 <= $1 },
+                     "embedding \(spec.feature): malformed id lists")
+        precondition(ids.ids.allSatisfy { $0 >= 0 && Int($0) < tableRows }, "embedding \(spec.feature): id out of range")
+        let weighted = spec.weighted && ids.weights != nil
+        precondition(!weighted || ids.weights!.count == n)
+        return ids.ids.withUnsafeBufferPointer { ip in
+            ids.offsets.withUnsafeBufferPointer { op in
+                if weighted { return ids.weights!.withUnsafeBufferPointer { wp in body(ip, op, wp) } }
+                return body(ip, op, nil)
+            }
+        }
     }
 
     public func forward(_ ids: RaggedIDs) -> [Float] {
         self.ids = ids
         let rows = ids.count, d = spec.dim, od = outputDimension
-        output = .zeros(rows * od)
-        if spec.pool == .max { argmax = [Int32](repeating: -1, count: rows * d) }
-        table.value.withUnsafeBufferPointer { tp in
-            output.withUnsafeMutableBufferPointer { op in
-                let t = tp.baseAddress!
-                for s in 0..<rows {
-                    let o = op.baseAddress! + s * od
-                    let (r, coef) = coefficients(s)
-                    if spec.pool == .max {
-                        for p in r {
-                            let e = t + Int(ids.ids[p]) * d
-                            let c = coef(p)
-                            for j in 0..<d {
-                                let v = c * e[j]
-                                if argmax[s * d + j] < 0 || v > o[j] { o[j] = v; argmax[s * d + j] = Int32(p) }
+        let isMax = spec.pool == .max, avg = spec.pool == .avg, lastSlot = spec.lastSlot
+        var out = [Float].zeros(rows * od)
+        var arg = [Int32](repeating: -1, count: isMax ? rows * d : 0)
+        withRows(ids) { ip, offp, wp in
+            table.value.withUnsafeBufferPointer { tp in
+                out.withUnsafeMutableBufferPointer { op in
+                    arg.withUnsafeMutableBufferPointer { ap in
+                        let t = tp.baseAddress!
+                        for s in 0..<rows {
+                            let o = op.baseAddress! + s * od
+                            let (r, inv) = EmbeddingPool.coefficients(s, offsets: offp, weights: wp, avg: avg)
+                            if isMax {
+                                let a = ap.baseAddress! + s * d
+                                for p in r {
+                                    let e = t + Int(ip[p]) * d
+                                    let c = (wp?[p] ?? 1) * inv
+                                    for j in 0..<d {
+                                        let v = c * e[j]
+                                        if a[j] < 0 || v > o[j] { o[j] = v; a[j] = Int32(p) }
+                                    }
+                                }
+                            } else {
+                                for p in r { Vec.axpy((wp?[p] ?? 1) * inv, t + Int(ip[p]) * d, o, d) }
+                            }
+                            if lastSlot, let p = r.last {
+                                let e = t + Int(ip[p]) * d
+                                for j in 0..<d { o[d + j] = e[j] }
                             }
                         }
-                    } else {
-                        for p in r { Vec.axpy(coef(p), t + Int(ids.ids[p]) * d, o, d) }
-                    }
-                    if spec.lastSlot, let p = r.last {
-                        let e = t + Int(ids.ids[p]) * d
-                        for j in 0..<d { o[d + j] = e[j] }
                     }
                 }
             }
         }
+        output = out
+        argmax = arg
         flops += 2 * Double(ids.ids.count * d)
-        return output
+        return out
     }
 
     public func backward(_ dOutput: [Float]) {
+        let ids = ids, argmax = argmax
         let rows = ids.count, d = spec.dim, od = outputDimension
-        precondition(dOutput.count == rows * od)
-        dOutput.withUnsafeBufferPointer { gp in
-            for s in 0..<rows {
-                let g = gp.baseAddress! + s * od
-                let (r, coef) = coefficients(s)
-                if spec.pool == .max {
-                    for j in 0..<d {
-                        let p = Int(argmax[s * d + j])
-                        if p >= 0 { dTable.add(row: Int(ids.ids[p]), col: j, coef(p) * g[j]) }
+        let isMax = spec.pool == .max, avg = spec.pool == .avg, lastSlot = spec.lastSlot
+        precondition(dOutput.count == rows * od && (!isMax || argmax.count == rows * d))
+        let dTable = dTable
+        withRows(ids) { ip, offp, wp in
+            dOutput.withUnsafeBufferPointer { gp in
+                argmax.withUnsafeBufferPointer { ap in
+                    if isMax {
+                        for s in 0..<rows {
+                            let g = gp.baseAddress! + s * od
+                            let (r, inv) = EmbeddingPool.coefficients(s, offsets: offp, weights: wp, avg: avg)
+                            let a = ap.baseAddress! + s * d
+                            for j in 0..<d {
+                                let p = Int(a[j])
+                                if p >= 0 { dTable.add(row: Int(ip[p]), col: j, (wp?[p] ?? 1) * inv * g[j]) }
+                            }
+                            if lastSlot, let p = r.last { dTable.addRow(Int(ip[p]), g + d) }
+                        }
+                        return
                     }
-                } else {
-                    for p in r { dTable.addRow(Int(ids.ids[p]), g, scale: coef(p)) }
+                    dTable.accumulateRows { acc in
+                        for s in 0..<rows {
+                            let g = gp.baseAddress! + s * od
+                            let (r, inv) = EmbeddingPool.coefficients(s, offsets: offp, weights: wp, avg: avg)
+                            for p in r { acc.add(row: Int(ip[p]), g, scale: (wp?[p] ?? 1) * inv) }
+                            if lastSlot, let p = r.last { acc.add(row: Int(ip[p]), g + d) }
+                        }
+                    }
                 }
-                if spec.lastSlot, let p = r.last { dTable.addRow(Int(ids.ids[p]), g + d) }
             }
         }
         flops += 2 * Double(ids.ids.count * d)

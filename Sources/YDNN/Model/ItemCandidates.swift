@@ -57,10 +57,13 @@ final class ItemCandidates {
         let d = dim
         w.withUnsafeBufferPointer { wp in
             dw.withUnsafeMutableBufferPointer { gp in
-                for (s, id) in ids.enumerated() {
-                    let g = gp.baseAddress! + s * d
-                    if normalize { L2Normalize.backwardRow(wp.baseAddress! + s * d, norm: norms[s], g, d) }
-                    dWeight.addRow(Int(id), g, scale: scale)
+                let ids = ids, norms = norms, normalize = normalize
+                dWeight.accumulateRows { acc in
+                    for (s, id) in ids.enumerated() {
+                        let g = gp.baseAddress! + s * d
+                        if normalize { L2Normalize.backwardRow(wp.baseAddress! + s * d, norm: norms[s], g, d) }
+                        acc.add(row: Int(id), g, scale: scale)
+                    }
                 }
             }
         }

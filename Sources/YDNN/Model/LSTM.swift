@@ -58,12 +58,15 @@ public final class LSTMEncoder: FeatureEncoder {
         let lengths = (0..<rows).map { Int(ids.offsets[$0 + 1] - ids.offsets[$0]) }
         order = (0..<rows).sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let steps = lengths.max() ?? 0
-        stepStart = [0]
-        tokenOf = []
+        // Built in locals: appending to a class's stored arrays pays exclusivity checks per element.
+        var starts = [0], tokens: [Int32] = []
+        tokens.reserveCapacity(ids.ids.count)
         for t in 0..<steps {
-            for s in order where lengths[s] > t { tokenOf.append(ids.ids[Int(ids.offsets[s]) + t]) }
-            stepStart.append(tokenOf.count)
+            for s in order where lengths[s] > t { tokens.append(ids.ids[Int(ids.offsets[s]) + t]) }
+            starts.append(tokens.count)
         }
+        stepStart = starts; tokenOf = tokens
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < table.rows }, "lstm \(spec.feature): id out of range")
         let n = tokenOf.count, g4 = 4 * h
         x = .zeros(n * e)
         table.value.withUnsafeBufferPointer { tp in
@@ -101,19 +104,23 @@ public final class LSTMEncoder: FeatureEncoder {
                                               beta: 1, z)
                                     flops += 2 * Double(active * h * g4)
                                 }
+                                let prevStart = t > 0 ? stepStart[t - 1] : 0
                                 for k in 0..<active {
-                                    let zr = z + k * g4, row = start + k
+                                    // Row pointers hoisted: the gate loop indexes them with j only.
+                                    let zi = z + k * g4, row = start + k
+                                    let zf = zi + h, zg = zi + 2 * h, zo = zi + 3 * h
                                     let c = cp.baseAddress! + row * h
-                                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? cp.baseAddress! + (stepStart[t - 1] + k) * h : nil
+                                    let tcr = tcp.baseAddress! + row * h, hr = hp.baseAddress! + row * h
+                                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? cp.baseAddress! + (prevStart + k) * h : nil
                                     for j in 0..<h {
-                                        let i = LSTMEncoder.sigmoid(zr[j]), f = LSTMEncoder.sigmoid(zr[h + j])
-                                        let g = LSTMEncoder.tanh(zr[2 * h + j]), o = LSTMEncoder.sigmoid(zr[3 * h + j])
-                                        zr[j] = i; zr[h + j] = f; zr[2 * h + j] = g; zr[3 * h + j] = o
+                                        let i = LSTMEncoder.sigmoid(zi[j]), f = LSTMEncoder.sigmoid(zf[j])
+                                        let g = LSTMEncoder.tanh(zg[j]), o = LSTMEncoder.sigmoid(zo[j])
+                                        zi[j] = i; zf[j] = f; zg[j] = g; zo[j] = o
                                         let cv = f * (cPrev?[j] ?? 0) + i * g
                                         c[j] = cv
                                         let tc = LSTMEncoder.tanh(cv)
-                                        tcp[row * h + j] = tc
-                                        hp[row * h + j] = o * tc
+                                        tcr[j] = tc
+                                        hr[j] = o * tc
                                     }
                                 }
                             }
@@ -167,9 +174,10 @@ public final class LSTMEncoder: FeatureEncoder {
         let od = outputDimension, n = tokenOf.count, g4 = 4 * h
         precondition(dOutput.count == rows * od)
         var dh = [Float].zeros(n * h)
+        let lastRow = lastRow, argmax = argmax, tokenOf = tokenOf, isLast = spec.pool == .last
         for s in 0..<rows where lastRow[s] >= 0 {
             let row = Int(lastRow[s])
-            if spec.pool == .last { for j in 0..<h { dh[row * h + j] += dOutput[s * od + j] } }
+            if isLast { for j in 0..<h { dh[row * h + j] += dOutput[s * od + j] } }
             else { for j in 0..<h { let r = Int(argmax[s * h + j]); dh[r * h + j] += dOutput[s * od + j] } }
             if spec.lastSlot {
                 dOutput.withUnsafeBufferPointer { gp in dTable.addRow(Int(tokenOf[row]), gp.baseAddress! + s * od + h) }
@@ -178,6 +186,7 @@ public final class LSTMEncoder: FeatureEncoder {
         // Local copies (just references) of the stored activations: reading a class's
         // stored array element by element pays exclusivity checks; a local does not.
         let tcp = tanhCell, cellp = cell
+        precondition(tcp.count == n * h && cellp.count == n * h && gates.count == n * g4)
         var dc = [Float].zeros(n * h)
         var dz = [Float].zeros(n * g4)
         let steps = stepStart.count - 1
@@ -185,24 +194,45 @@ public final class LSTMEncoder: FeatureEncoder {
             dc.withUnsafeMutableBufferPointer { dcp in
                 dz.withUnsafeMutableBufferPointer { dzp in
                     gates.withUnsafeBufferPointer { ap in
+                      tcp.withUnsafeBufferPointer { tcbp in
+                        cellp.withUnsafeBufferPointer { cbp in
                         wh.value.withUnsafeBufferPointer { whp in
                             dWh.dense.withUnsafeMutableBufferPointer { dwhp in
                                 for t in stride(from: steps - 1, through: 0, by: -1) {
                                     let start = stepStart[t], active = stepStart[t + 1] - start
                                     let prev = t > 0 ? stepStart[t - 1] : -1
                                     for k in 0..<active {
+                                        // Row pointers hoisted: the gate loop indexes them with j only.
                                         let row = start + k
-                                        let a = ap.baseAddress! + row * g4, d = dzp.baseAddress! + row * g4
-                                        for j in 0..<h {
-                                            let i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j]
-                                            let tc = tcp[row * h + j], dhv = dhp[row * h + j]
-                                            let dcv = dcp[row * h + j] + dhv * o * (1 - tc * tc)
-                                            let cPrev: Float = prev >= 0 ? cellp[(prev + k) * h + j] : 0
-                                            d[j] = dcv * g * i * (1 - i)
-                                            d[h + j] = dcv * cPrev * f * (1 - f)
-                                            d[2 * h + j] = dcv * i * (1 - g * g)
-                                            d[3 * h + j] = dhv * tc * o * (1 - o)
-                                            if prev >= 0 { dcp[(prev + k) * h + j] += dcv * f }
+                                        let ai = ap.baseAddress! + row * g4, di = dzp.baseAddress! + row * g4
+                                        let af = ai + h, ag = ai + 2 * h, ao = ai + 3 * h
+                                        let df = di + h, dg = di + 2 * h, dO = di + 3 * h
+                                        let tcr = tcbp.baseAddress! + row * h, dhr = dhp.baseAddress! + row * h
+                                        let dcr = dcp.baseAddress! + row * h
+                                        if prev >= 0 {
+                                            let cPrev = cbp.baseAddress! + (prev + k) * h, dcPrev = dcp.baseAddress! + (prev + k) * h
+                                            for j in 0..<h {
+                                                let i = ai[j], f = af[j], g = ag[j], o = ao[j]
+                                                let tc = tcr[j], dhv = dhr[j]
+                                                let dcv = dcr[j] + dhv * o * (1 - tc * tc)
+                                                let cp = cPrev[j]
+                                                di[j] = dcv * g * i * (1 - i)
+                                                df[j] = dcv * cp * f * (1 - f)
+                                                dg[j] = dcv * i * (1 - g * g)
+                                                dO[j] = dhv * tc * o * (1 - o)
+                                                dcPrev[j] += dcv * f
+                                            }
+                                        } else {
+                                            for j in 0..<h {
+                                                let i = ai[j], f = af[j], g = ag[j], o = ao[j]
+                                                let tc = tcr[j], dhv = dhr[j]
+                                                let dcv = dcr[j] + dhv * o * (1 - tc * tc)
+                                                let cp: Float = 0
+                                                di[j] = dcv * g * i * (1 - i)
+                                                df[j] = dcv * cp * f * (1 - f)
+                                                dg[j] = dcv * i * (1 - g * g)
+                                                dO[j] = dhv * tc * o * (1 - o)
+                                            }
                                         }
                                     }
                                     if prev >= 0 {
@@ -219,6 +249,8 @@ public final class LSTMEncoder: FeatureEncoder {
                                 }
                             }
                         }
+                        }
+                      }
                     }
                 }
             }
@@ -227,7 +259,9 @@ public final class LSTMEncoder: FeatureEncoder {
         let dx = Dense.affineBackward(x: x, dy: dz, rows: n, inputs: e, outputs: g4, weight: wx, dWeight: dWx, dBias: dBias)
         flops += 4 * Double(n * e * g4)
         dx.withUnsafeBufferPointer { dxp in
-            for (r, id) in tokenOf.enumerated() { dTable.addRow(Int(id), dxp.baseAddress! + r * e) }
+            dTable.accumulateRows { acc in
+                for (r, id) in tokenOf.enumerated() { acc.add(row: Int(id), dxp.baseAddress! + r * e) }
+            }
         }
     }
 }

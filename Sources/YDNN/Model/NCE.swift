@@ -44,30 +44,56 @@ public final class NCELoss: OutputLoss {
         precondition(user.count == rows * d && labels.count == rows && negatives.count == rows * k)
         self.user = user; self.rows = rows
         items.build(labels + negatives)
-        candidate = [Int32](repeating: 0, count: rows * c)
-        dLogit = .zeros(rows * c)
+        // Locals filled through raw pointers: element access to a class's stored arrays
+        // pays exclusivity checks. Every candidate's compact index is < u and every id
+        // is < noise.count; checked once per call.
+        let u = items.count, noise = noise, temperature = temperature
+        let cand = labels.map { items.index($0) }, negCand = negatives.map { items.index($0) }
+        precondition(cand.allSatisfy { $0 >= 0 && $0 < u } && negCand.allSatisfy { $0 >= 0 && $0 < u }
+                     && items.b.count == u && items.w.count == u * d
+                     && labels.allSatisfy { Int($0) < noise.count } && negatives.allSatisfy { Int($0) < noise.count })
+        var candOut = [Int32](repeating: 0, count: rows * c)
+        var dl = [Float].zeros(rows * c)
         var total: Double = 0
         user.withUnsafeBufferPointer { up in
             items.w.withUnsafeBufferPointer { wp in
-                for i in 0..<rows {
-                    for j in 0..<c {
-                        let id = j == 0 ? labels[i] : negatives[i * k + j - 1]
-                        let s = items.index(id)
-                        candidate[i * c + j] = Int32(s)
-                        let z = Double(Vec.dot(up.baseAddress! + i * d, wp.baseAddress! + s * d, d) / temperature + items.b[s])
-                        let bq = Double(k) * Double(noise[Int(id)])
-                        let o = 1 / (1 + Foundation.exp(-z))
-                        if j == 0 {
-                            total += -NCELoss.logSigmoid(z) + Foundation.log(o + bq)
-                            dLogit[i * c + j] = Float(bq * (o - 1) / (o + bq))
-                        } else {
-                            total += -Foundation.log(bq) + Foundation.log(o + bq)
-                            dLogit[i * c + j] = Float(o * (1 - o) / (o + bq))
+                items.b.withUnsafeBufferPointer { bp in
+                    noise.withUnsafeBufferPointer { qp in
+                        labels.withUnsafeBufferPointer { lp in
+                            negatives.withUnsafeBufferPointer { np in
+                                cand.withUnsafeBufferPointer { cp in
+                                    negCand.withUnsafeBufferPointer { ncp in
+                                        candOut.withUnsafeMutableBufferPointer { cop in
+                                            dl.withUnsafeMutableBufferPointer { dp in
+                                                for i in 0..<rows {
+                                                    for j in 0..<c {
+                                                        let id = j == 0 ? lp[i] : np[i * k + j - 1]
+                                                        let s = j == 0 ? cp[i] : ncp[i * k + j - 1]
+                                                        cop[i * c + j] = Int32(s)
+                                                        let z = Double(Vec.dot(up.baseAddress! + i * d, wp.baseAddress! + s * d, d) / temperature + bp[s])
+                                                        let bq = Double(k) * Double(qp[Int(id)])
+                                                        let o = 1 / (1 + Foundation.exp(-z))
+                                                        if j == 0 {
+                                                            total += -NCELoss.logSigmoid(z) + Foundation.log(o + bq)
+                                                            dp[i * c + j] = Float(bq * (o - 1) / (o + bq))
+                                                        } else {
+                                                            total += -Foundation.log(bq) + Foundation.log(o + bq)
+                                                            dp[i * c + j] = Float(o * (1 - o) / (o + bq))
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+        candidate = candOut
+        dLogit = dl
         flops += 2 * Double(rows * c * d)
         return total
     }
@@ -75,17 +101,27 @@ public final class NCELoss: OutputLoss {
     public func backward(scale: Float) -> [Float] {
         let k = negativesPerSample, d = weight.cols, c = k + 1
         var du = [Float].zeros(rows * d)
+        let u = items.count, temperature = temperature, candidate = candidate, dLogit = dLogit
+        // forward filled candidate with indices < u; the tables are u rows.
+        precondition(candidate.count == rows * c && dLogit.count == rows * c && user.count == rows * d
+                     && items.w.count == u * d && items.dw.count == u * d && items.db.count == u)
         user.withUnsafeBufferPointer { up in
             items.w.withUnsafeBufferPointer { wp in
                 items.dw.withUnsafeMutableBufferPointer { dwp in
-                    du.withUnsafeMutableBufferPointer { dup in
-                        for i in 0..<rows {
-                            for j in 0..<c {
-                                let s = Int(candidate[i * c + j]), g = dLogit[i * c + j]
-                                let gz = g / temperature
-                                Vec.axpy(gz * scale, wp.baseAddress! + s * d, dup.baseAddress! + i * d, d)
-                                Vec.axpy(gz, up.baseAddress! + i * d, dwp.baseAddress! + s * d, d)
-                                items.db[s] += g
+                    items.db.withUnsafeMutableBufferPointer { dbp in
+                        candidate.withUnsafeBufferPointer { cp in
+                            dLogit.withUnsafeBufferPointer { gp in
+                                du.withUnsafeMutableBufferPointer { dup in
+                                    for i in 0..<rows {
+                                        for j in 0..<c {
+                                            let s = Int(cp[i * c + j]), g = gp[i * c + j]
+                                            let gz = g / temperature
+                                            Vec.axpy(gz * scale, wp.baseAddress! + s * d, dup.baseAddress! + i * d, d)
+                                            Vec.axpy(gz, up.baseAddress! + i * d, dwp.baseAddress! + s * d, d)
+                                            dbp[s] += g
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

@@ -58,7 +58,8 @@ final class Network {
             let ids = batch.sparse[enc.spec.feature] ?? RaggedIDs(offsets: [Int32](repeating: 0, count: rows + 1), ids: [])
             let out = enc.forward(ids)
             let d = enc.outputDimension
-            for r in 0..<rows { for j in 0..<d { x[r * width + offset + j] = out[r * d + j] } }
+            precondition(out.count == rows * d && offset + d <= width)
+            Network.copyColumns(out, width: d, into: &x, width: width, at: offset, rows: rows)
             offset += d
         }
         for name in spec.denseInputs {
@@ -70,6 +71,17 @@ final class Network {
         return x
     }
 
+    /// Copies the rows × w matrix `src` into columns [at, at+w) of the rows × width
+    /// matrix `dst`, row by row (the caller checks the sizes).
+    private static func copyColumns(_ src: [Float], width w: Int, into dst: inout [Float], width: Int, at: Int, rows: Int) {
+        guard w > 0, rows > 0 else { return }
+        src.withUnsafeBufferPointer { sp in
+            dst.withUnsafeMutableBufferPointer { dp in
+                for r in 0..<rows { (dp.baseAddress! + r * width + at).update(from: sp.baseAddress! + r * w, count: w) }
+            }
+        }
+    }
+
     func towerBackward(_ dUser: [Float]) {
         var g = dUser
         if let norm { g = norm.backward(g) }
@@ -79,7 +91,12 @@ final class Network {
         for enc in encoders {
             let d = enc.outputDimension
             var part = [Float].zeros(rows * d)
-            for r in 0..<rows { for j in 0..<d { part[r * d + j] = g[r * width + offset + j] } }
+            precondition(g.count == rows * width && offset + d <= width)
+            if d > 0 && rows > 0 { g.withUnsafeBufferPointer { gp in
+                part.withUnsafeMutableBufferPointer { pp in
+                    for r in 0..<rows { (pp.baseAddress! + r * d).update(from: gp.baseAddress! + r * width + offset, count: d) }
+                }
+            } }
             enc.backward(part)
             offset += d
         }

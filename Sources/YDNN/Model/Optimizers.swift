@@ -111,7 +111,7 @@ public final class Optimizer {
                             // Explicit SIMD: the compiler cannot prove w, m, v, gr do not alias,
                             // so the plain loop stayed scalar (20% of a training step).
                             var j = 0
-                            while j + 8 <= n {
+                            while j &+ 8 <= n {
                                 let gv = UnsafeRawPointer(gr + j).loadUnaligned(as: SIMD8<Float>.self)
                                 var wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD8<Float>.self)
                                 var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD8<Float>.self)
@@ -123,7 +123,7 @@ public final class Optimizer {
                                 UnsafeMutableRawPointer(w + j).storeBytes(of: wv, as: SIMD8<Float>.self)
                                 UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD8<Float>.self)
                                 UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD8<Float>.self)
-                                j += 8
+                                j &+= 8
                             }
                             for j in j..<n {
                                 let grad = gr[j] + l2 * w[j]
@@ -135,8 +135,15 @@ public final class Optimizer {
                     }
                     if g.isSparse {
                         g.rowValues.withUnsafeBufferPointer { rv in
-                            let touched = g.touched
-                            for s in g.slotsInRowOrder() { run(Int(touched[s]) * c, rv.baseAddress! + s * c, c) }
+                            let touched = g.touched, order = g.slotsInRowOrder()
+                            // Checked once: every slot has a row of values, every row lies in the table.
+                            precondition(rv.count == touched.count * c && wp.count == p.count
+                                         && (!keepsFirstMoment || mp.count == p.count) && (!keepsSecondMoment || vp.count == p.count)
+                                         && touched.allSatisfy { $0 >= 0 && Int($0) < p.rows }
+                                         && order.allSatisfy { $0 >= 0 && $0 < touched.count })
+                            touched.withUnsafeBufferPointer { tp in
+                                for s in order { run(Int(tp[s]) &* c, rv.baseAddress! + s &* c, c) }
+                            }
                         }
                     } else {
                         g.dense.withUnsafeBufferPointer { d in run(0, d.baseAddress!, p.count) }

@@ -42,11 +42,15 @@ public final class Gradient: @unchecked Sendable {
     public private(set) var rowValues: [Float] = []
     /// Row → slot in `touched`, or -1.
     private var slot: [Int32]
+    /// One row of zeros (sparse parameters): appended as a block when a row is first
+    /// touched, a contiguous copy instead of an element-by-element append.
+    private let zeroRow: [Float]
 
     public init(_ parameter: Parameter) {
         self.parameter = parameter
         dense = parameter.sparse ? [] : .zeros(parameter.count)
         slot = parameter.sparse ? [Int32](repeating: -1, count: parameter.rows) : []
+        zeroRow = parameter.sparse ? .zeros(parameter.cols) : []
     }
 
     public var isSparse: Bool { parameter.sparse }
@@ -62,6 +66,40 @@ public final class Gradient: @unchecked Sendable {
         rowValues.withUnsafeMutableBufferPointer { d in Vec.axpy(scale, src, d.baseAddress! + s * cols, cols) }
     }
 
+    /// Many `addRow`s in a row, through `body`'s accumulator: the storage is moved
+    /// into the accumulator for the duration (one access to this object instead of
+    /// several per row) and back afterwards. Same additions, same order.
+    public func accumulateRows(_ body: (inout RowAccumulator) -> Void) {
+        var acc = RowAccumulator(cols: parameter.cols, rows: parameter.rows, sparse: parameter.sparse, zeroRow: zeroRow)
+        swap(&acc.dense, &dense); swap(&acc.slot, &slot); swap(&acc.touched, &touched); swap(&acc.rowValues, &rowValues)
+        body(&acc)
+        swap(&acc.dense, &dense); swap(&acc.slot, &slot); swap(&acc.touched, &touched); swap(&acc.rowValues, &rowValues)
+    }
+
+    /// The storage of a `Gradient` while `accumulateRows` runs.
+    public struct RowAccumulator {
+        let cols: Int, rows: Int, sparse: Bool, zeroRow: [Float]
+        var dense: [Float] = [], slot: [Int32] = [], touched: [Int32] = [], rowValues: [Float] = []
+
+        /// grad[row] += scale · src[0..<cols]
+        public mutating func add(row: Int, _ src: UnsafePointer<Float>, scale: Float = 1) {
+            precondition(row >= 0 && row < rows, "gradient: row \(row) out of range")
+            let cols = cols
+            if !sparse {
+                dense.withUnsafeMutableBufferPointer { d in Vec.axpy(scale, src, d.baseAddress! + row * cols, cols) }
+                return
+            }
+            var s = Int(slot[row])
+            if s < 0 {
+                s = touched.count
+                slot[row] = Int32(s)
+                touched.append(Int32(row))
+                rowValues.append(contentsOf: zeroRow)
+            }
+            rowValues.withUnsafeMutableBufferPointer { d in Vec.axpy(scale, src, d.baseAddress! + s * cols, cols) }
+        }
+    }
+
     /// grad[row][col] += v
     public func add(row: Int, col: Int, _ v: Float) {
         if !parameter.sparse { dense[row * parameter.cols + col] += v; return }
@@ -74,7 +112,7 @@ public final class Gradient: @unchecked Sendable {
         let n = touched.count
         slot[row] = Int32(n)
         touched.append(Int32(row))
-        rowValues.append(contentsOf: repeatElement(0, count: parameter.cols))
+        rowValues.append(contentsOf: zeroRow)
         return n
     }
 
@@ -109,7 +147,12 @@ public final class Gradient: @unchecked Sendable {
             slot.withUnsafeBufferPointer { sp in for r in 0..<sp.count where sp[r] >= 0 { out.append(Int(sp[r])) } }
             return out
         }
-        return touched.indices.sorted { touched[$0] < touched[$1] }
+        // Rows are distinct, so sorting (row, slot) keys packed in one integer gives
+        // the same order as sorting slots by row, without a closure reading the
+        // stored array per comparison.
+        var keys = touched.enumerated().map { UInt64(UInt32(bitPattern: $1)) << 32 | UInt64($0) }
+        keys.sort()
+        return keys.map { Int($0 & 0xFFFF_FFFF) }
     }
 
     /// Entries to update (touched rows × cols for sparse parameters).

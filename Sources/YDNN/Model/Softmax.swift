@@ -61,40 +61,73 @@ public final class SoftmaxLoss: OutputLoss {
         // Per-column additive term: bias minus the log-Q correction.
         var shift = items.b
         if logQ { for (s, id) in items.ids.enumerated() { shift[s] -= Foundation.log(max(noise[Int(id)], 1e-30)) } }
-        dLogits = .zeros(rows * u)
+        var dl = [Float].zeros(rows * u)
         var total: Double = 0
-        var terms: [Int] = []          // compact columns of one row's softmax, true item first
-        var z: [Double] = []
-        for i in 0..<rows {
-            let t = items.index(labels[i])
-            terms.removeAll(keepingCapacity: true)
-            terms.append(t)
-            switch mode {
-            case .full, .inBatch:
-                for s in 0..<u where s != t { terms.append(s) }
-            case .sampled:
-                for id in negatives where id != labels[i] { terms.append(items.index(id)) }
-            }
-            z.removeAll(keepingCapacity: true)
-            var mx = -Double.infinity
-            for s in terms {
-                let v = Double(logits[i * u + s] + shift[s])
-                z.append(v); mx = max(mx, v)
-            }
-            var sum: Double = 0
-            for m in 0..<z.count { z[m] = Foundation.exp(z[m] - mx); sum += z[m] }
-            total += Foundation.log(sum) - (Foundation.log(z[0]))
-            for (m, s) in terms.enumerated() {
-                dLogits[i * u + s] += Float(z[m] / sum - (m == 0 ? 1 : 0))
+        // Compact columns of one row's softmax (true item first) and their values, in
+        // buffers sized once: at most u columns (full, in-batch) or 1 + k (sampled).
+        let negCols: [Int] = mode == .sampled ? negatives.map { items.index($0) } : []
+        let cap = mode == .sampled ? 1 + negatives.count : max(u, 1)
+        var terms = [Int](repeating: 0, count: cap)
+        var z = [Double](repeating: 0, count: cap)
+        let labelCols = labels.map { items.index($0) }
+        // Every column index below is < u (a compact index of a built id), checked once here.
+        precondition(labelCols.allSatisfy { $0 >= 0 && $0 < u } && negCols.allSatisfy { $0 >= 0 && $0 < u }
+                     && shift.count == u)
+        let mode = mode
+        logits.withUnsafeBufferPointer { lp in
+            shift.withUnsafeBufferPointer { sp in
+                negatives.withUnsafeBufferPointer { np in
+                    negCols.withUnsafeBufferPointer { ncp in
+                        dl.withUnsafeMutableBufferPointer { dp in
+                            terms.withUnsafeMutableBufferPointer { tp in
+                                z.withUnsafeMutableBufferPointer { zp in
+                                    for i in 0..<rows {
+                                        let t = labelCols[i], label = labels[i]
+                                        tp[0] = t
+                                        var nt = 1
+                                        switch mode {
+                                        case .full, .inBatch:
+                                            for s in 0..<u where s != t { tp[nt] = s; nt &+= 1 }
+                                        case .sampled:
+                                            for q in 0..<np.count where np[q] != label { tp[nt] = ncp[q]; nt &+= 1 }
+                                        }
+                                        let lrow = lp.baseAddress! + i * u, drow = dp.baseAddress! + i * u
+                                        var mx = -Double.infinity
+                                        for m in 0..<nt {
+                                            let s = tp[m]
+                                            let v = Double(lrow[s] + sp[s])
+                                            zp[m] = v; mx = max(mx, v)
+                                        }
+                                        var sum: Double = 0
+                                        for m in 0..<nt { zp[m] = Foundation.exp(zp[m] - mx); sum += zp[m] }
+                                        total += Foundation.log(sum) - (Foundation.log(zp[0]))
+                                        for m in 0..<nt {
+                                            drow[tp[m]] += Float(zp[m] / sum - (m == 0 ? 1 : 0))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
+        dLogits = dl
         return total
     }
 
     public func backward(scale: Float) -> [Float] {
         let d = weight.cols, u = items.count
         var du = [Float].zeros(rows * d)
-        for i in 0..<rows { for s in 0..<u { items.db[s] += dLogits[i * u + s] } }
+        precondition(dLogits.count == rows * u && items.db.count == u)
+        dLogits.withUnsafeBufferPointer { gp in
+            items.db.withUnsafeMutableBufferPointer { dbp in
+                for i in 0..<rows {
+                    let g = gp.baseAddress! + i * u
+                    for s in 0..<u { dbp[s] += g[s] }
+                }
+            }
+        }
         dLogits.withUnsafeBufferPointer { gp in
             items.w.withUnsafeBufferPointer { wp in
                 du.withUnsafeMutableBufferPointer { dup in
