@@ -50,8 +50,10 @@ enum ByteReader {
         var lineNo = 0
 
         func emit(_ start: UnsafeMutablePointer<UInt8>, _ len: Int) throws {
-            var n = len
+            var start = start, n = len
             if n > 0 && start[n - 1] == 13 { n -= 1 }  // CRLF files
+            // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first key.
+            if lineNo == 0, n >= 3, start[0] == 0xEF, start[1] == 0xBB, start[2] == 0xBF { start += 3; n -= 3 }
             lineNo += 1
             try body(UnsafeBufferPointer(start: start, count: n), lineNo)
         }

@@ -46,7 +46,21 @@ public struct MalformedLine: Sendable, Equatable, CustomStringConvertible {
     public init(file: String, line: Int, reason: String) {
         self.file = file; self.line = line; self.reason = reason
     }
-    public var description: String { "\(file):\(line): \(reason)" }
+    /// Control bytes from the data (ESC, BEL, ...) are shown escaped, so a data
+    /// file cannot drive the terminal through an error message.
+    public var description: String { "\(file):\(line): \(Self.visible(reason))" }
+
+    static func visible(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 && scalar != "\t" || (0x7F...0x9F).contains(scalar.value) {
+                out += String(format: "\\x%02X", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }
 
 /// How a load went: sizes, the malformed-line count and the first few examples,

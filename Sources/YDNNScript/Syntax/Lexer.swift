@@ -199,6 +199,13 @@ public struct Lexer {
                 return .invalid
             }
             if c == UInt8(ascii: "\"") { pos += 1; break }
+            if c == 0 {  // C strings (paths, terminal output) would end here
+                let at = pos
+                pos += 1
+                error("a NUL byte inside a string", span(from: at), help: "remove it; a string cannot hold NUL")
+                ok = false
+                continue
+            }
             if c == UInt8(ascii: "\\") {
                 let escStart = pos
                 pos += 1
