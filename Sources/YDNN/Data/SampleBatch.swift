@@ -64,8 +64,16 @@ public struct RaggedIDs: Sendable, Equatable {
             }
         }
         if weights != nil { precondition(weights!.count == n, "gather: weights not aligned with ids") }
-        let outIDs = [Int32](unsafeUninitializedCapacity: total) { dst, count in
-            if total > 0 { ids.withUnsafeBufferPointer { src in
+        let outIDs = Self.gatherLists(ids, offsets: offsets, indices: indices, total: total)
+        let outWeights = weights.map { Self.gatherLists($0, offsets: offsets, indices: indices, total: total) }
+        return RaggedIDs(offsets: outOffsets, ids: outIDs, weights: outWeights)
+    }
+
+    /// The lists `indices` of `values` (split by `offsets`, already checked), end
+    /// to end: `total` elements, copied through pointers (no per-element checks).
+    private static func gatherLists<T>(_ values: [T], offsets: [Int32], indices: some Sequence<Int>, total: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: total) { dst, count in
+            if total > 0 { values.withUnsafeBufferPointer { src in
                 offsets.withUnsafeBufferPointer { op in
                     var o = 0
                     for i in indices {
@@ -78,24 +86,6 @@ public struct RaggedIDs: Sendable, Equatable {
             } }
             count = total
         }
-        var outWeights: [Float]? = nil
-        if let weights {
-            outWeights = [Float](unsafeUninitializedCapacity: total) { dst, count in
-                if total > 0 { weights.withUnsafeBufferPointer { src in
-                    offsets.withUnsafeBufferPointer { op in
-                        var o = 0
-                        for i in indices {
-                            let lo = Int(op[i]), len = Int(op[i + 1]) &- lo
-                            let s = src.baseAddress! + lo, d = dst.baseAddress! + o
-                            for k in 0..<len { (d + k).initialize(to: s[k]) }
-                            o &+= len
-                        }
-                    }
-                } }
-                count = total
-            }
-        }
-        return RaggedIDs(offsets: outOffsets, ids: outIDs, weights: outWeights)
     }
 }
 
