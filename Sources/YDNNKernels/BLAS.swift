@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The bridge to OpenBLAS. Every matrix product of the model goes through `gemm`,
 /// because OpenBLAS measured faster than hand kernels on our shapes (PLATFORM-NOTES).
@@ -8,9 +11,39 @@ public enum BLAS {
     /// while its own workers own the cores (mixing both cost ~13%), and back
     /// afterwards.
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        get { _ = kernelChoice; return Int(openblas_get_num_threads()) }
+        set { _ = kernelChoice; openblas_set_num_threads(Int32(max(1, newValue))) }
     }
+
+    /// The OpenBLAS kernel family in use ("SkylakeX", "Haswell", "Zen", ...).
+    public static var coreName: String { _ = kernelChoice; return String(cString: openblas_get_corename()) }
+
+    /// OpenBLAS picks its kernels from the CPU model number. Under some hypervisors
+    /// the CPU reports only "Intel(R) Xeon(R) Processor" and OpenBLAS 0.3.21 falls
+    /// back to Prescott (SSE3) kernels although the CPU has AVX2/FMA or AVX-512:
+    /// measured on such a VM, sgemm at (128x352)x(352x256) ran 4.5-8 GFLOP/s with
+    /// Prescott, 16-55 with Haswell and 92-111 with SkylakeX (1 thread). So, once,
+    /// before the first product: if the user did not set OPENBLAS_CORETYPE and the
+    /// detected kernels are older than what `cpuid`/`xgetbv` say the CPU and OS
+    /// support, re-run OpenBLAS's own dynamic selection with the right core type.
+    /// On a CPU that OpenBLAS recognises nothing changes.
+    private static let kernelChoice: Void = {
+        if let forced = getenv("OPENBLAS_CORETYPE"), forced.pointee != 0 { return }
+        let detected = String(cString: openblas_get_corename())
+        let level = ydnn_vector_level()
+        guard level > 0, preAVX2Cores.contains(detected.lowercased()) else { return }
+        setenv("OPENBLAS_CORETYPE", level == 2 ? "SkylakeX" : "Haswell", 1)
+        gotoblas_dynamic_quit()
+        gotoblas_dynamic_init()
+        unsetenv("OPENBLAS_CORETYPE")  // not inherited by child processes
+    }()
+
+    /// OpenBLAS's names for kernel families without AVX2/FMA.
+    private static let preAVX2Cores: Set<String> = [
+        "prescott", "core2", "penryn", "dunnington", "nehalem", "sandybridge", "atom",
+        "katmai", "coppermine", "northwood", "banias", "opteron", "opteron_sse3",
+        "barcelona", "bobcat", "bulldozer", "piledriver", "steamroller", "excavator", "unknown",
+    ]
 
     /// C[M×N] = alpha · op(A) · op(B) + beta · C, where op(A) is M×K and op(B) is K×N.
     /// `lda`, `ldb`, `ldc` default to the packed row lengths. Not inlinable on purpose:
@@ -25,6 +58,7 @@ public enum BLAS {
         beta: Float = 0,
         _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil
     ) {
+        _ = kernelChoice
         if m == 0 || n == 0 { return }
         if k == 0 {
             // BLAS would leave C untouched for beta=1 but this keeps beta=0 honest.

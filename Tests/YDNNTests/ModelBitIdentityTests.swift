@@ -56,28 +56,48 @@ final class ModelBitIdentityTests: XCTestCase {
         return Checkpoint.crc32(bytes)
     }
 
-    /// Recorded on commit e73125e (before the single parameter layout): weights
-    /// after init, after one `train epochs=2` call, and its loss history.
-    let expected: [String: (initial: UInt32, trained: UInt32, losses: UInt32)] = [
-        "nce": (2546144888, 172195036, 3028397992), "sampled": (1086052730, 2163145522, 3700763056),
-        "full": (2546144888, 2981151893, 3492561875), "inbatch": (1086052730, 940528773, 2595514997),
+    /// Weights after init, after one `train epochs=2` call, and its loss history, per
+    /// OpenBLAS kernel family: the kernels sum in different orders, so trained bits are
+    /// only comparable on the same family. First recorded on commit e73125e (Prescott
+    /// kernels, scalar expf in the LSTM); re-recorded deliberately for issue #14, whose
+    /// vectorised exp/sigmoid/tanh change the LSTM's last bits ("nce", "full") and whose
+    /// kernel selection moved this VM from Prescott to SkylakeX kernels. "sampled" and
+    /// "inbatch" (no LSTM) kept their Prescott bits, which shows the rest is unchanged.
+    /// Record: OPENBLAS_CORETYPE=<family> swift test --filter ModelBitIdentityTests.
+    let expected: [String: [String: (initial: UInt32, trained: UInt32, losses: UInt32)]] = [
+        "Prescott": [
+            "nce": (2546144888, 2883520672, 2592933706), "sampled": (1086052730, 2163145522, 3700763056),
+            "full": (2546144888, 3568737666, 1303442012), "inbatch": (1086052730, 940528773, 2595514997),
+        ],
+        "Haswell": [
+            "nce": (2546144888, 3343187760, 2778388506), "sampled": (1086052730, 188044125, 371803204),
+            "full": (2546144888, 3802299043, 928001032), "inbatch": (1086052730, 183565314, 192920704),
+        ],
+        "SkylakeX": [
+            "nce": (2546144888, 3831880090, 449013112), "sampled": (1086052730, 663950500, 3785480374),
+            "full": (2546144888, 3253775090, 1045422405), "inbatch": (1086052730, 2112267994, 2229599342),
+        ],
     ]
 
     func testSameSeedGivesTheRecordedBits() throws {
         let data = SyntheticSamples.make(count: 64, shape: shape, seed: 3)
         var report: [String] = []
+        let core = BLAS.coreName
         for (name, spec, optimizer) in specs() {
             let model = try Model(spec: spec, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 9)
             let initial = Self.checksum(model)
             _ = try Trainer(TrainOptions(epochs: 2, batchSize: 16, optimizer: optimizer, threads: 2)).train(model, on: data)
             let trained = Self.checksum(model), losses = Self.checksum(model.lossHistory)
             report.append("\"\(name)\": (\(initial), \(trained), \(losses))")
-            guard let want = expected[name] else { continue }
+            guard let want = expected[core]?[name] else { continue }
             XCTAssertEqual(initial, want.initial, "\(name): initial weights")
-            XCTAssertEqual(trained, want.trained, "\(name): weights after training")
-            XCTAssertEqual(losses, want.losses, "\(name): loss history")
+            XCTAssertEqual(trained, want.trained, "\(name): weights after training (\(core) kernels)")
+            XCTAssertEqual(losses, want.losses, "\(name): loss history (\(core) kernels)")
         }
-        XCTAssertEqual(expected.count, specs().count, "record: " + report.joined(separator: ", "))
+        guard let recorded = expected[core] else {
+            throw XCTSkip("no bits recorded for OpenBLAS's \(core) kernels; record: " + report.joined(separator: ", "))
+        }
+        XCTAssertEqual(recorded.count, specs().count, "record: " + report.joined(separator: ", "))
     }
 
     /// A tiny trained model as the checkpoint writer of e73125e saved it (format 1).
@@ -126,10 +146,15 @@ final class ModelBitIdentityTests: XCTestCase {
         let (loaded, extras) = try Checkpoint.decode(bytes)
         let fresh = try tinyModel()
         XCTAssertEqual(Self.checksum(loaded), 2780084176)
-        XCTAssertEqual(Self.checksum(fresh), 2780084176)
         XCTAssertEqual(loaded.spec, fresh.spec)
         XCTAssertEqual(loaded.epochsTrained, 1)
-        XCTAssertEqual(loaded.lossHistory, fresh.lossHistory)
+        // The same training today lands on the same weights up to the last bits of the
+        // LSTM's vectorised exp (issue #14); until then it was bit for bit.
+        for (a, b) in zip(loaded.parameters, fresh.parameters) {
+            XCTAssertEqual(a.name, b.name)
+            for (x, y) in zip(a.value, b.value) { XCTAssertEqual(x, y, accuracy: 1e-5, a.name) }
+        }
+        for (x, y) in zip(loaded.lossHistory, fresh.lossHistory) { XCTAssertEqual(x, y, accuracy: 1e-6) }
         XCTAssertEqual(try Checkpoint.decode(strings: extras["vocab.items"]!), ["<unk>", "a", "b", "c", "d"])
     }
 }

@@ -238,4 +238,48 @@ final class ModelGradientTests: XCTestCase {
         let layer = SoftmaxLoss(mode: .full, weight: w, bias: nil, noise: [0.5, 0.5], logQ: false)
         XCTAssertEqual(layer.forward(user: [1], rows: 1, labels: [0], negatives: []), log(4), accuracy: 1e-6)
     }
+
+    /// Per-sample negatives (`softmax sampled=K per=sample`): 5 rows × 3 negatives, with
+    /// accidental hits (row 1 draws its label 3, row 4 its label 0) and a repeated draw.
+    func testPerSampleSoftmax() {
+        let negs: [Int32] = [2, 5, 9, /**/ 3, 3, 8, /**/ 1, 4, 6, /**/ 7, 2, 2, /**/ 0, 9, 5]
+        for (norm, t, logQ) in [(false, Float(1), true), (true, Float(0.3), true), (false, Float(0.7), false)] {
+            outputCheck("persample\(norm)\(logQ)", normalize: norm, temperature: t, make: { w, b, q in
+                PerSampleSoftmaxLoss(weight: w, bias: b, negatives: 3, noise: q, logQ: logQ, normalize: norm, temperature: t)
+            }, negatives: negs)
+        }
+    }
+
+    /// When every sample happens to draw the same negatives, per-sample and shared
+    /// sampled softmax are the same loss with the same gradients.
+    func testPerSampleSoftmaxEqualsSharedWhenTheDrawsAgree() {
+        var rng = RNG(seed: 11)
+        let items = 12, d = 3, rows = 4
+        let shared: [Int32] = [4, 9, 9, 2, 11]
+        let labels: [Int32] = [0, 4, 7, 11]
+        let w = Parameter(name: "w", rows: items, cols: d, sparse: true, value: randomArray(items * d, &rng))
+        let b = Parameter(name: "b", rows: items, cols: 1, sparse: true, value: randomArray(items, &rng))
+        let user = randomArray(rows * d, &rng)
+        let noise = (0..<items).map { Float($0 + 2) / 90 }
+        let a = SoftmaxLoss(mode: .sampled, weight: w, bias: b, noise: noise, logQ: true, temperature: 0.5)
+        let p = PerSampleSoftmaxLoss(weight: w, bias: b, negatives: shared.count, noise: noise, logQ: true, temperature: 0.5)
+        let la = a.forward(user: user, rows: rows, labels: labels, negatives: shared)
+        let lp = p.forward(user: user, rows: rows, labels: labels, negatives: Array((0..<rows).map { _ in shared }.joined()))
+        XCTAssertEqual(la, lp, accuracy: 1e-5 * abs(la))
+        let dua = a.backward(scale: 0.25), dup = p.backward(scale: 0.25)
+        for (x, y) in zip(dua, dup) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        for (x, y) in zip(a.dWeight.toDense(), p.dWeight.toDense()) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        for (x, y) in zip(a.dBias!.toDense(), p.dBias!.toDense()) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+    }
+
+    /// One sample by hand: zero vectors, so the logits are only the log-Q terms.
+    func testPerSampleSoftmaxLogQValue() {
+        let w = Parameter(name: "w", rows: 3, cols: 1, sparse: true, value: [0, 0, 0])
+        let q: [Float] = [0.2, 0.3, 0.5]
+        let layer = PerSampleSoftmaxLoss(weight: w, bias: nil, negatives: 3, noise: q, logQ: true)
+        // Label 0, negatives 1, 2 and 0 (an accidental hit, left out): z_j = -log q_j.
+        let l = layer.forward(user: [1], rows: 1, labels: [0], negatives: [1, 2, 0])
+        let expected = -log(1 / 0.2) + log(1 / 0.2 + 1 / 0.3 + 1 / 0.5)
+        XCTAssertEqual(l, expected, accuracy: 1e-6)
+    }
 }

@@ -72,6 +72,7 @@ extension ModelSpec {
         let candidates: Int
         switch output.loss {
         case .nce: candidates = min(itemCount, mul(rows, k + 1))
+        case .sampledSoftmax where output.perSample: candidates = min(itemCount, mul(rows, k + 1))
         case .sampledSoftmax: candidates = min(itemCount, add(rows, k))
         case .fullSoftmax: candidates = itemCount
         case .inBatch: candidates = min(itemCount, rows)
@@ -110,7 +111,7 @@ extension ModelSpec {
         }
         // Output: the compact candidate rows and their gradient, logits and their gradient.
         activation = add(activation, mul(candidates, towerDimension + 1, f, 2))
-        activation = add(activation, mul(rows, output.loss == .nce ? k + 1 : candidates, f, 2))
+        activation = add(activation, mul(rows, output.negativesPerRow > 0 ? k + 1 : candidates, f, 2))
         return MemoryEstimate(weights: weights, optimizerState: mul(weights, moments),
                               gradients: mul(gradient, workers), activations: mul(activation, workers))
     }

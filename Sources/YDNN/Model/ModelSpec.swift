@@ -56,6 +56,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             if output.negatives < 1 { throw ModelError.invalidSpec("\(output.loss.rawValue): negatives must be at least 1") }
         case .fullSoftmax, .inBatch: break
         }
+        if output.perSample && output.loss != .sampledSoftmax {
+            throw ModelError.invalidSpec("per-sample negatives go with sampled softmax (nce always draws per sample)")
+        }
         switch output.noise {
         case .uniform: break
         case .frequency(let p):
@@ -133,7 +136,8 @@ public struct OutputSpec: Codable, Equatable, Sendable {
     public enum Loss: String, Codable, Sendable {
         /// Paddle's NCE: logistic loss on the true item vs `negatives` noise items per sample.
         case nce
-        /// Softmax over the true item and `negatives` shared sampled items.
+        /// Softmax over the true item and `negatives` sampled items: shared by the
+        /// batch, or drawn for each sample with `perSample`.
         case sampledSoftmax = "sampled_softmax"
         /// Exact softmax over the whole catalogue.
         case fullSoftmax = "full_softmax"
@@ -165,23 +169,36 @@ public struct OutputSpec: Codable, Equatable, Sendable {
         }
     }
     public var loss: Loss
-    /// Negatives per sample (NCE) or per batch (sampled softmax).
+    /// Negatives per sample (NCE, sampled softmax with `perSample`) or per batch
+    /// (sampled softmax).
     public var negatives: Int
     public var noise: Noise
     /// Subtract log Q(item) from sampled logits (sampled and in-batch softmax).
     public var logQ: Bool
     /// A per-item bias; the item vector is then [b_i, w_i] and the user vector [1, u].
     public var bias: Bool
+    /// Sampled softmax only: every sample draws its own `negatives` (as torch-rechub
+    /// and DeepMatch do) instead of the batch sharing one draw. Costs a dot product
+    /// per sample and negative instead of one GEMM over the shared candidates.
+    public var perSample: Bool = false
 
-    public init(loss: Loss, negatives: Int = 5, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = true) {
+    public init(loss: Loss, negatives: Int = 5, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = true,
+                perSample: Bool = false) {
         self.loss = loss; self.negatives = negatives; self.noise = noise; self.logQ = logQ; self.bias = bias
+        self.perSample = perSample
+    }
+
+    /// How many negatives the output layer takes per row of a batch (0: one shared set or none).
+    public var negativesPerRow: Int {
+        loss == .nce || (loss == .sampledSoftmax && perSample) ? negatives : 0
     }
 
     public static func nce(negatives: Int = 5, noise: Noise = .frequency) -> OutputSpec {
         OutputSpec(loss: .nce, negatives: negatives, noise: noise, logQ: false, bias: true)
     }
-    public static func sampledSoftmax(negatives: Int, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = false) -> OutputSpec {
-        OutputSpec(loss: .sampledSoftmax, negatives: negatives, noise: noise, logQ: logQ, bias: bias)
+    public static func sampledSoftmax(negatives: Int, noise: Noise = .frequency, logQ: Bool = true, bias: Bool = false,
+                                      perSample: Bool = false) -> OutputSpec {
+        OutputSpec(loss: .sampledSoftmax, negatives: negatives, noise: noise, logQ: logQ, bias: bias, perSample: perSample)
     }
     public static func fullSoftmax(bias: Bool = true) -> OutputSpec {
         OutputSpec(loss: .fullSoftmax, negatives: 0, noise: .uniform, logQ: false, bias: bias)
@@ -206,6 +223,27 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .missingFeature(let f): return "the batch has no column '\(f)' that the model needs"
         case .checkpoint(let m): return "cannot load model: \(m)"
         }
+    }
+}
+
+extension OutputSpec {
+    private enum CodingKeys: String, CodingKey { case loss, negatives, noise, logQ, bias, perSample }
+
+    /// `perSample` is written only when set, so files of shared-negative models stay
+    /// byte for byte what they were, and files without it read as shared negatives.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(loss: try c.decode(Loss.self, forKey: .loss), negatives: try c.decode(Int.self, forKey: .negatives),
+                  noise: try c.decode(Noise.self, forKey: .noise), logQ: try c.decode(Bool.self, forKey: .logQ),
+                  bias: try c.decode(Bool.self, forKey: .bias),
+                  perSample: try c.decodeIfPresent(Bool.self, forKey: .perSample) ?? false)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(loss, forKey: .loss); try c.encode(negatives, forKey: .negatives)
+        try c.encode(noise, forKey: .noise); try c.encode(logQ, forKey: .logQ); try c.encode(bias, forKey: .bias)
+        if perSample { try c.encode(perSample, forKey: .perSample) }
     }
 }
 

@@ -37,6 +37,9 @@ final class Network {
         case .nce:
             loss = NCELoss(weight: w, bias: b, negatives: o.negatives, noise: noise, normalize: spec.normalize,
                            temperature: spec.temperature)
+        case .sampledSoftmax where o.perSample:
+            loss = PerSampleSoftmaxLoss(weight: w, bias: b, negatives: o.negatives, noise: noise, logQ: o.logQ,
+                                        normalize: spec.normalize, temperature: spec.temperature)
         case .sampledSoftmax, .fullSoftmax, .inBatch:
             let mode: SoftmaxLoss.Mode = o.loss == .fullSoftmax ? .full : o.loss == .inBatch ? .inBatch : .sampled
             loss = SoftmaxLoss(mode: mode, weight: w, bias: b, noise: noise, logQ: o.logQ,

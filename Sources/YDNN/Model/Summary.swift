@@ -46,7 +46,8 @@ extension Model {
         let kind: String
         switch o.loss {
         case .nce: kind = "nce negatives=\(o.negatives) noise=\(o.noise)"
-        case .sampledSoftmax: kind = "softmax sampled=\(o.negatives) noise=\(o.noise) logq=\(o.logQ ? "on" : "off")"
+        case .sampledSoftmax:
+            kind = "softmax sampled=\(o.negatives)" + (o.perSample ? " per=sample" : "") + " noise=\(o.noise) logq=\(o.logQ ? "on" : "off")"
         case .fullSoftmax: kind = "softmax full"
         case .inBatch: kind = "softmax in-batch logq=\(o.logQ ? "on" : "off")"
         }

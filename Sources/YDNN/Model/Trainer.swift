@@ -138,7 +138,7 @@ public final class Trainer {
                 let rows = hi - lo
                 // Drawn for the whole batch before sharding, so they do not depend on the thread count.
                 let negatives = streams.drawNegatives(model, rows: rows, sampler)
-                let perRow = out.loss == .nce ? out.negatives : 0
+                let perRow = out.negativesPerRow
                 let scale = 1 / Float(rows)
                 // In-batch negatives are the batch's other labels: a shard would only see
                 // its own part, so that loss always runs as one worker.
@@ -238,6 +238,8 @@ extension Model {
     func drawNegatives(rows: Int, _ sampler: NegativeSampler, _ rng: inout RNG) -> [Int32] {
         switch spec.output.loss {
         case .nce: return NCELoss.drawNegatives(rows: rows, k: spec.output.negatives, sampler: sampler, &rng)
+        case .sampledSoftmax where spec.output.perSample:
+            return NCELoss.drawNegatives(rows: rows, k: spec.output.negatives, sampler: sampler, &rng)
         case .sampledSoftmax: return SoftmaxLoss.drawNegatives(k: spec.output.negatives, sampler: sampler, &rng)
         case .fullSoftmax, .inBatch: return []
         }

@@ -4,6 +4,7 @@ import YDNNKernels
 // release, see Package.swift). These aliases keep their old names inside YDNN and,
 // for `BLAS`, for clients that import only YDNN.
 public typealias BLAS = YDNNKernels.BLAS
+public typealias Activations = YDNNKernels.Activations
 typealias Vec = YDNNKernels.Vec
 
 extension Array where Element == Float {

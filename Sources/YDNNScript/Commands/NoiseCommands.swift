@@ -87,19 +87,24 @@ struct NCECommand: ScriptCommand {
 /// `softmax MODE`.
 enum SoftmaxMode: String, ChoiceArgument { case sampled, full, inbatch }
 
+/// `softmax sampled=K per=batch|sample`: who shares a draw of negatives.
+enum NegativeScope: String, ChoiceArgument { case batch, sample }
+
 struct SoftmaxCommand: ScriptCommand {
     static let name = "softmax"
     static let topic = Topic.model
     static let summary = "Output layer and loss: sampled softmax (log-Q corrected), full softmax, or in-batch negatives"
-    static let examples = ["softmax sampled=100 logq=on", "softmax full"]
+    static let examples = ["softmax sampled=100 logq=on", "softmax sampled=100 per=sample", "softmax full"]
     @Argument("which softmax") var mode = SoftmaxMode.sampled
-    @Option("shared negatives per batch (mode sampled)", .integer(1...1_000_000)) var sampled = 100
+    @Option("negatives per batch, or per sample with per=sample (mode sampled)", .integer(1...1_000_000)) var sampled = 100
+    @Option("batch: the batch shares one draw; sample: every sample draws its own (mode sampled)") var per = NegativeScope.batch
     @Option("subtract log Q(item) from sampled logits") var logq = true
     @Option("a per-item bias (item vector [b_i, w_i])") var bias = false
     @Option(noiseDoc) var noise: NoiseShorthand?
 
     func validate() throws {
         if $sampled.isGiven, mode != .sampled { throw $sampled.failure("sampled= goes with mode sampled", help: "softmax sampled=\(sampled)") }
+        if $per.isGiven, mode != .sampled { throw $per.failure("per= goes with mode sampled", help: "softmax sampled=\(sampled) per=\(per.rawValue)") }
         if $bias.isGiven, mode == .inbatch { throw $bias.failure("bias= goes with mode sampled or full") }
         if $logq.isGiven, mode == .full { throw $logq.failure("logq= goes with mode sampled or inbatch (full softmax samples nothing)") }
     }
@@ -109,7 +114,8 @@ struct SoftmaxCommand: ScriptCommand {
         switch mode {
         case .full: context.session.spec.output = .fullSoftmax(bias: bias)
         case .inbatch: context.session.spec.output = .inBatch(logQ: logq)
-        case .sampled: context.session.spec.output = .sampledSoftmax(negatives: sampled, logQ: logq, bias: bias)
+        case .sampled: context.session.spec.output = .sampledSoftmax(negatives: sampled, logQ: logq, bias: bias,
+                                                                                     perSample: per == .sample)
         }
         return .none
     }
