@@ -54,13 +54,15 @@ public struct DataPipeline: Sendable {
         return s
     }
 
-    /// Training and test samples for the current settings. Building them checks `token`.
-    public mutating func samples(token: CancellationToken = .process) throws -> SampleSet {
+    /// Training and test samples for the current settings. Building them checks `token`
+    /// and reports to `progress` (see `SampleSet.build`); a cached set reports nothing.
+    public mutating func samples(token: CancellationToken = .process,
+                                 progress: ((_ fraction: Double, _ what: String) -> Void)? = nil) throws -> SampleSet {
         let log = try requireLog()
         if let c = samplesCache, c.generation == generation, c.minCount == minCount,
            c.holdout == holdout, c.options == sampleOptions { return c.value }
         let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions,
-                                    token: token)
+                                    token: token, progress: progress)
         samplesCache = (generation, minCount, holdout, sampleOptions, s)
         return s
     }

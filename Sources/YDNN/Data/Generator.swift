@@ -59,7 +59,9 @@ extension ClickLog {
     /// popularity, accepted with the item's freshness — so popularity damping and
     /// example age both have real effects to find. Users do not click an item twice.
     /// Throws `Cancelled` when `token` is cancelled (checked every 1024 users).
-    public static func generate(_ o: GeneratorOptions, token: CancellationToken = .process) throws -> ClickLog {
+    /// `progress` hears (users done, users) every 1024 users, on the calling thread.
+    public static func generate(_ o: GeneratorOptions, token: CancellationToken = .process,
+                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ClickLog {
         try o.validate()
         let t0 = MonotonicClock.now()
         var rng = RNG(seed: o.seed, stream: "generate")
@@ -115,7 +117,7 @@ extension ClickLog {
         var times: [Double] = []
         var favourites: [Int] = [], favWeights: [Double] = []
         for u in 0..<o.users {
-            if u & 1023 == 0 { try token.check() }
+            if u & 1023 == 0 { try token.check(); progress?(u, o.users) }
             let uid = b.user("U\(u + 1)")
             let p = Int(provinceDist.sample(&rng))
             b.setUser(uid, province: provinceIDs[p], city: cityIDs[p * o.citiesPerProvince + Int(cityDist.sample(&rng))],

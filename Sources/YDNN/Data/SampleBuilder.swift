@@ -126,8 +126,11 @@ extension SampleSet {
     /// Cuts training and test samples from a split click log. Deterministic for
     /// `options.seed`; two cores share the materialisation. Throws `Cancelled` when
     /// `token` is cancelled (checked after every phase and every 4096 users).
+    /// `progress` hears (fraction done, what is being done) after every phase and
+    /// every 4096 users, on the calling thread.
     public static func build(log: ClickLog, vocab: Vocabularies, split: Split,
-                             options: SampleOptions, token: CancellationToken = .process) throws -> SampleSet {
+                             options: SampleOptions, token: CancellationToken = .process,
+                             progress: ((_ fraction: Double, _ what: String) -> Void)? = nil) throws -> SampleSet {
         let t0 = MonotonicClock.now()
         if case .window(let n) = options.history, n < 1 { throw DataError.invalidOption("window must be at least 1, got \(n)") }
         if case .recent(let n) = options.history, n < 1 { throw DataError.invalidOption("history max must be at least 1, got \(n)") }
@@ -139,11 +142,18 @@ extension SampleSet {
         }
         var report = SampleReport()
         var tPhase = t0
+        // Rough shares of the work done at the end of each phase (measured on a 2M-click
+        // generated log: the candidate loop and the materialisation dominate).
+        let doneAfter: [String: (Double, String)] = [
+            "context": (0.05, "choosing samples"), "candidates": (0.40, "shuffling"), "shuffle": (0.45, "materialising"),
+            "train": (0.90, "test samples"), "test": (0.97, "seen items"), "seen": (1, "done"),
+        ]
         func phase(_ name: String) throws {
             let now = MonotonicClock.now()
             report.phases.append((name, Double(now - tPhase) / 1e9))
             tPhase = now
             try token.check()
+            if let (f, next) = doneAfter[name] { progress?(f, next) }
         }
         let ctx = SampleContext(log: log, vocab: vocab, split: split, report: &report)
         try phase("context")
@@ -172,7 +182,10 @@ extension SampleSet {
         specs.reserveCapacity(ctx.knownItems.count)
         var chosen: [Int32] = []
         for u in 0..<log.numUsers {
-            if u & 4095 == 0 { try token.check() }
+            if u & 4095 == 0 {
+                try token.check()
+                progress?(0.05 + 0.35 * Double(u) / Double(max(1, log.numUsers)), "choosing samples")
+            }
             let s = ctx.knownStart[u], n = ctx.knownStart[u + 1] - s
             guard n > firstTarget else { continue }
             var rng = RNG(seed: userSeed ^ (UInt64(u) &* 0xD1B5_4A32_D192_ED03))

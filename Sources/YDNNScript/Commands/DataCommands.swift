@@ -176,7 +176,9 @@ struct GenerateCommand: ScriptCommand {
         o.freshness = freshness; o.focus = focus
         o.stickiness = stickiness; o.provinceBias = province_bias
         o.seed = seed.map(UInt64.init) ?? context.session.seed
-        let log = try ClickLog.generate(o)
+        var stage = StageProgress(context.interpreter, "generate")
+        let log = try ClickLog.generate(o) { done, total in stage.update(Double(done) / Double(total), "\(done)/\(total) users") }
+        stage.finish()
         let result = context.install(log, source: "generated (seed \(o.seed))")
         if let out {
             let bytes = try log.writePaddle(to: out.text)
@@ -204,7 +206,7 @@ struct StatsCommand: ScriptCommand {
         }
         context.console.print("vocabulary (min_count=\(vocab.minCount), <unk> not counted):")
         context.console.table(table, indent: "  ")
-        let samples = try context.session.samples()
+        let samples = try context.samplesShowingProgress()
         context.console.print("samples     \(samples.report)")
         return .record([("users", .integer(stats.users)), ("items", .integer(stats.items)),
                         ("clicks", .integer(stats.clicks)), ("malformed", .integer(stats.malformedLines)),

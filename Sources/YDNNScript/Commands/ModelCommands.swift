@@ -144,7 +144,7 @@ struct TrainCommand: ScriptCommand {
 
     func run(_ context: CommandContext) throws -> Value {
         let console = context.console
-        let samples = try context.session.samples()
+        let samples = try context.samplesShowingProgress()
         let model = try context.session.currentModel(for: samples, console: console, batchSize: batch, optimizer: optimizer)
         var options = TrainOptions(
             epochs: epochs, batchSize: batch,
@@ -199,7 +199,7 @@ struct SummaryCommand: ScriptCommand {
     static let summary = "A table of the model's layers, shapes and parameter counts"
 
     func run(_ context: CommandContext) throws -> Value {
-        let samples = try context.session.samples()
+        let samples = try context.samplesShowingProgress()
         let model = try context.session.currentModel(for: samples, console: context.console)
         context.console.print(model.summaryTable())
         return .integer(model.parameterCount)

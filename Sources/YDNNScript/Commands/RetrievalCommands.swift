@@ -182,7 +182,7 @@ struct PopularCommand: ScriptCommand {
     @Option("how many items", .integer(1...100_000)) var top = 10
 
     func run(_ context: CommandContext) throws -> Value {
-        let samples = try context.session.samples()
+        let samples = try context.samplesShowingProgress()
         return context.show(PopularityRanker(itemCounts: samples.itemCounts).top(top, excluding: [0]), samples)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// Progress of long work: a redrawn bar on a terminal, nothing in between
 /// otherwise (the caller prints its own plain lines). `set progress=on|off|auto`.
@@ -45,6 +46,43 @@ struct ProgressBar {
         }
         console.write("\r\u{1B}[2K")
         drawn = false
+    }
+}
+
+/// Progress of one stage that can run long on a big log (generate, building the
+/// samples): the bar where `ProgressBar` draws one; otherwise, once the stage has
+/// run 3 s, a plain line on stderr every 10 s (stdout keeps only results, so two
+/// runs of a recipe print the same stdout however fast the machine is).
+struct StageProgress {
+    private var bar: ProgressBar
+    private let console: Console
+    private let label: String
+    private let start = Date().timeIntervalSinceReferenceDate
+    private var lastLine = -10.0
+
+    init(_ interpreter: Interpreter, _ label: String) {
+        bar = ProgressBar(interpreter); console = interpreter.console; self.label = label
+    }
+
+    mutating func update(_ fraction: Double, _ text: String) {
+        if bar.enabled { bar.update(fraction: fraction, "\(label): \(text)"); return }
+        let t = Date().timeIntervalSinceReferenceDate - start
+        guard t >= 3, t - lastLine >= 10 else { return }
+        lastLine = t
+        console.error("\(label): \(String(format: "%3d", Int(fraction * 100)))% \(text) (\(clock(t)))")
+    }
+
+    /// Erases the bar (plain lines stay).
+    mutating func finish() { bar.clear() }
+}
+
+extension CommandContext {
+    /// The session's samples, showing progress while they are built (on a big log
+    /// that takes a while and used to print nothing).
+    func samplesShowingProgress() throws -> SampleSet {
+        var stage = StageProgress(interpreter, "building samples")
+        defer { stage.finish() }
+        return try session.samples { fraction, what in stage.update(fraction, what) }
     }
 }
 

@@ -75,10 +75,11 @@ public struct Session {
         return index.index
     }
 
-    /// The training and test samples for the current settings and seed.
-    mutating func samples() throws -> SampleSet {
+    /// The training and test samples for the current settings and seed; `progress`
+    /// hears how far building them got (nothing when they are cached).
+    mutating func samples(progress: ((_ fraction: Double, _ what: String) -> Void)? = nil) throws -> SampleSet {
         data.sampleOptions.seed = seed
-        return try data.samples()
+        return try data.samples(progress: progress)
     }
 
     /// The model for the current spec and data: the existing one when it still
