@@ -77,7 +77,9 @@ def run(kind, sets, workdir):
     stages = STAGES[kind]
     for t, text in lines:
         if k < len(stages) and re.search(stages[k][1], text):
-            peak = max((r for (s, r) in samples if start <= s <= t), default=None)
+            # A stage shorter than the sampling period: the last sample before its end.
+            peak = max((r for (s, r) in samples if start <= s <= t),
+                       default=max(((s, r) for (s, r) in samples if s <= t), default=(0, None))[1])
             rows.append({"stage": stages[k][0], "seconds": t - start, "peak_rss_mb": peak / 1024 if peak else None,
                          "line": text})
             start, k = t, k + 1
@@ -92,6 +94,10 @@ def run(kind, sets, workdir):
             "train_line": train["line"]}
 
 
+def fmt_mb(x):
+    return "-" if x is None else f"{x:.0f}"
+
+
 def markdown(results, started):
     out = [f"# ydnn at scale — {started}", ""]
     for r in results:
@@ -99,7 +105,7 @@ def markdown(results, started):
                 f"1-minute load average before the run: {r['load1_before']:.2f}; total {r['total_s']:.1f} s; "
                 f"peak resident {r['peak_rss_mb']:.0f} MB; training {r['train_samples_per_s'] or 0:,.0f} samples/s.", "",
                 "| stage | seconds | peak resident MB |", "|---|---|---|"]
-        out += [f"| {s['stage']} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} |" for s in r["stages"]]
+        out += [f"| {s['stage']} | {s['seconds']:.1f} | {fmt_mb(s['peak_rss_mb'])} |" for s in r["stages"]]
         out += ["", "What ydnn printed:", "", "```"] + r["log"] + ["```", ""]
     return "\n".join(out)
 
@@ -115,11 +121,11 @@ def main():
     os.makedirs(work, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results = [run(k, getattr(a, f"{k}_set"), work) for k in a.only]
-    md = markdown(results, started)
-    print("\n" + md)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "scale.json"), "w") as f:
         json.dump({"date": started, "results": results}, f, indent=2)
+    md = markdown(results, started)
+    print("\n" + md)
     with open(os.path.join(a.out, "scale.md"), "w") as f:
         f.write(md)
 

@@ -25,7 +25,7 @@ final class PerSampleNegativesTests: XCTestCase {
         normalize temperature=0.1
         \(softmax)
         summary
-        train epochs=2 batch=64
+        train epochs=4 batch=64 lr=0.01
         evaluate hr@10 hr@50
         """
     }

@@ -380,7 +380,8 @@ def markdown(res):
                     f"Load average before: {r['load1_before']:.2f}; total {r['total_s']:.1f} s; peak resident "
                     f"{r['peak_rss_mb']:.0f} MB; training {r['train_samples_per_s'] or 0:,.0f} samples/s.", "",
                     "| stage | seconds | peak resident MB |", "|---|---|---|"]
-            out += [f"| {x['stage']} | {x['seconds']:.1f} | {x['peak_rss_mb']:.0f} |" for x in r["stages"]]
+            out += [f"| {x['stage']} | {x['seconds']:.1f} | "
+                    + ("-" if x["peak_rss_mb"] is None else f"{x['peak_rss_mb']:.0f}") + " |" for x in r["stages"]]
             out += [""]
     return "\n".join(out)
 
