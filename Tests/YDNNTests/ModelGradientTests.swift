@@ -116,9 +116,9 @@ final class ModelGradientTests: XCTestCase {
         XCTAssertEqual(layer.dTable.touched, [0, 2], "only touched rows are kept")
     }
 
-    func lstmCheck(pool: Pooling, lastSlot: Bool) {
+    func lstmCheck(pool: Pooling, lastSlot: Bool, h: Int = 4) {
         var rng = RNG(seed: 4, stream: "\(pool)\(lastSlot)")
-        let vocab = 9, e = 3, h = 4
+        let vocab = 9, e = 3
         let ids = ragged(vocab: vocab, &rng)
         let spec = EncoderSpec.lstm("items", hidden: h, dim: e, pool: pool, lastSlot: lastSlot)
         let table = Parameter(name: "t", rows: vocab, cols: e, sparse: true, value: randomArray(vocab * e, &rng))
@@ -140,6 +140,8 @@ final class ModelGradientTests: XCTestCase {
 
     func testLSTMMaxPooling() { lstmCheck(pool: .max, lastSlot: false) }
     func testLSTMLastStateWithLastSlot() { lstmCheck(pool: .last, lastSlot: true) }
+    /// 11 units: one 8-lane block of the vectorised gate loops plus a scalar tail.
+    func testLSTMWideHidden() { lstmCheck(pool: .max, lastSlot: false, h: 11) }
 
     func testLSTMMatchesStepByStepReference() {
         // One sequence of length 2, H=1, E=1: compare with the equations written out.

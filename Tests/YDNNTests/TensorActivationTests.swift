@@ -72,3 +72,52 @@ final class TensorActivationTests: XCTestCase {
         }
     }
 }
+
+/// The vectorised LSTM loops against the scalar loops they replaced, bit for bit.
+final class TensorLSTMGatesTests: XCTestCase {
+    func testBackwardAndMaxPoolEqualTheScalarLoops() {
+        var rng = RNG(seed: 21)
+        for h in [3, 8, 19] {
+            let sig = { (x: Float) in 1 / (1 + Foundation.exp(-x)) }
+            let gates: [Float] = (0..<4 * h).map { k in
+                let x = rng.nextGaussian() * 2
+                return k / h == 2 ? Foundation.tanh(x) : sig(x)
+            }
+            let tc = (0..<h).map { _ in Foundation.tanh(rng.nextGaussian()) }
+            let dh = (0..<h).map { _ in rng.nextGaussian() }, dc = (0..<h).map { _ in rng.nextGaussian() }
+            let cPrev = (0..<h).map { _ in rng.nextGaussian() }, dcPrev0 = (0..<h).map { _ in rng.nextGaussian() }
+            for withPrev in [false, true] {
+                var dz = [Float](repeating: 0, count: 4 * h), dcPrev = dcPrev0
+                cPrev.withUnsafeBufferPointer { cp in
+                    dcPrev.withUnsafeMutableBufferPointer { dp in
+                        LSTMGates.backward(gates: gates, tanhCell: tc, dh: dh, dc: dc,
+                                           cPrev: withPrev ? cp.baseAddress! : nil, dcPrev: withPrev ? dp.baseAddress! : nil,
+                                           dz: &dz, h: h)
+                    }
+                }
+                var wantDz = [Float](repeating: 0, count: 4 * h), wantDcPrev = dcPrev0
+                for j in 0..<h {
+                    let i = gates[j], f = gates[h + j], g = gates[2 * h + j], o = gates[3 * h + j]
+                    let dcv = dc[j] + dh[j] * o * (1 - tc[j] * tc[j])
+                    let cp: Float = withPrev ? cPrev[j] : 0
+                    wantDz[j] = dcv * g * i * (1 - i)
+                    wantDz[h + j] = dcv * cp * f * (1 - f)
+                    wantDz[2 * h + j] = dcv * i * (1 - g * g)
+                    wantDz[3 * h + j] = dh[j] * tc[j] * o * (1 - o)
+                    if withPrev { wantDcPrev[j] += dcv * f }
+                }
+                XCTAssertEqual(dz.map(\.bitPattern), wantDz.map(\.bitPattern), "h=\(h) prev=\(withPrev)")
+                XCTAssertEqual(dcPrev.map(\.bitPattern), wantDcPrev.map(\.bitPattern), "h=\(h) prev=\(withPrev)")
+            }
+            // Max pooling over 5 steps, with ties (equal values keep the earlier row).
+            let steps = (0..<5).map { _ in (0..<h).map { _ in Float(rng.nextInt(below: 5)) } }
+            var out = [Float](repeating: 0, count: h), arg = [Int32](repeating: -1, count: h)
+            var wantOut = out, wantArg = arg
+            for (t, hidden) in steps.enumerated() {
+                LSTMGates.maxPool(hidden: hidden, out: &out, arg: &arg, row: Int32(t * 10), first: t == 0, h: h)
+                for j in 0..<h where wantArg[j] < 0 || hidden[j] > wantOut[j] { wantOut[j] = hidden[j]; wantArg[j] = Int32(t * 10) }
+            }
+            XCTAssertEqual(out, wantOut, "h=\(h)"); XCTAssertEqual(arg, wantArg, "h=\(h)")
+        }
+    }
+}

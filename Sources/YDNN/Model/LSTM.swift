@@ -144,8 +144,9 @@ public final class LSTMEncoder: FeatureEncoder {
                             let s = order[k], row = start + k
                             last[s] = Int32(row)
                             guard isMax else { continue }
-                            let o = op.baseAddress! + s * od, a = ap.baseAddress! + s * h, hr = hp.baseAddress! + row * h
-                            for j in 0..<h where a[j] < 0 || hr[j] > o[j] { o[j] = hr[j]; a[j] = Int32(row) }
+                            // Every sample runs from step 0, so step 0 is each row's first.
+                            LSTMGates.maxPool(hidden: hp.baseAddress! + row * h, out: op.baseAddress! + s * od,
+                                              arg: ap.baseAddress! + s * h, row: Int32(row), first: t == 0, h: h)
                         }
                     }
                     for s in 0..<rows where last[s] >= 0 {
@@ -198,38 +199,13 @@ public final class LSTMEncoder: FeatureEncoder {
                                     let start = stepStart[t], active = stepStart[t + 1] - start
                                     let prev = t > 0 ? stepStart[t - 1] : -1
                                     for k in 0..<active {
-                                        // Row pointers hoisted: the gate loop indexes them with j only.
                                         let row = start + k
-                                        let ai = ap.baseAddress! + row * g4, di = dzp.baseAddress! + row * g4
-                                        let af = ai + h, ag = ai + 2 * h, ao = ai + 3 * h
-                                        let df = di + h, dg = di + 2 * h, dO = di + 3 * h
-                                        let tcr = tcbp.baseAddress! + row * h, dhr = dhp.baseAddress! + row * h
-                                        let dcr = dcp.baseAddress! + row * h
-                                        if prev >= 0 {
-                                            let cPrev = cbp.baseAddress! + (prev + k) * h, dcPrev = dcp.baseAddress! + (prev + k) * h
-                                            for j in 0..<h {
-                                                let i = ai[j], f = af[j], g = ag[j], o = ao[j]
-                                                let tc = tcr[j], dhv = dhr[j]
-                                                let dcv = dcr[j] + dhv * o * (1 - tc * tc)
-                                                let cp = cPrev[j]
-                                                di[j] = dcv * g * i * (1 - i)
-                                                df[j] = dcv * cp * f * (1 - f)
-                                                dg[j] = dcv * i * (1 - g * g)
-                                                dO[j] = dhv * tc * o * (1 - o)
-                                                dcPrev[j] += dcv * f
-                                            }
-                                        } else {
-                                            for j in 0..<h {
-                                                let i = ai[j], f = af[j], g = ag[j], o = ao[j]
-                                                let tc = tcr[j], dhv = dhr[j]
-                                                let dcv = dcr[j] + dhv * o * (1 - tc * tc)
-                                                let cp: Float = 0
-                                                di[j] = dcv * g * i * (1 - i)
-                                                df[j] = dcv * cp * f * (1 - f)
-                                                dg[j] = dcv * i * (1 - g * g)
-                                                dO[j] = dhv * tc * o * (1 - o)
-                                            }
-                                        }
+                                        LSTMGates.backward(
+                                            gates: ap.baseAddress! + row * g4, tanhCell: tcbp.baseAddress! + row * h,
+                                            dh: dhp.baseAddress! + row * h, dc: dcp.baseAddress! + row * h,
+                                            cPrev: prev >= 0 ? cbp.baseAddress! + (prev + k) * h : nil,
+                                            dcPrev: prev >= 0 ? dcp.baseAddress! + (prev + k) * h : nil,
+                                            dz: dzp.baseAddress! + row * g4, h: h)
                                     }
                                     if prev >= 0 {
                                         let dzt = UnsafePointer(dzp.baseAddress! + start * g4)

@@ -6,6 +6,7 @@ import YDNNKernels
 public typealias BLAS = YDNNKernels.BLAS
 public typealias Activations = YDNNKernels.Activations
 typealias Vec = YDNNKernels.Vec
+public typealias LSTMGates = YDNNKernels.LSTMGates
 
 extension Array where Element == Float {
     /// A zero-filled array of `count` floats.
