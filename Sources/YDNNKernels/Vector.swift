@@ -20,10 +20,21 @@ package enum Vec {
         return (s0 + s1) + (s2 + s3)
     }
 
-    /// y += alpha · x
+    /// y += alpha · x. Eight lanes at a time: the plain loop stayed scalar (x and y
+    /// might alias) and was 13.8% of a per-sample softmax training step in perf. A
+    /// multiply then an add per lane, as the scalar loop did, so the result is the same
+    /// bit for bit.
     @inlinable @inline(__always)
     package static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { y[i] += alpha * x[i] }
+        let a = SIMD8<Float>(repeating: alpha)
+        var i = 0
+        while i &+ 8 <= n {
+            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: yv + a * xv, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < n { y[i] += alpha * x[i]; i &+= 1 }
     }
 }
 
