@@ -180,9 +180,9 @@ final class ModelGradientTests: XCTestCase {
 
     /// Output layers: the loss itself is the scalar; backward(scale: 1) is its gradient.
     func outputCheck(_ name: String, normalize: Bool, temperature: Float, make: (Parameter, Parameter?, [Float]) -> OutputLoss,
-                     negatives: [Int32], bias: Bool = true) {
+                     negatives: [Int32], bias: Bool = true, d: Int = 4) {
         var rng = RNG(seed: 6, stream: name)
-        let items = 10, d = 4, rows = 5
+        let items = 10, rows = 5
         let w = Parameter(name: "w", rows: items, cols: d, sparse: true, value: randomArray(items * d, &rng, scale: 0.7))
         let b = bias ? Parameter(name: "b", rows: items, cols: 1, sparse: true, value: randomArray(items, &rng, scale: 0.5)) : nil
         let u = Parameter(name: "u", rows: rows, cols: d, value: randomArray(rows * d, &rng, scale: 0.7))
@@ -245,10 +245,12 @@ final class ModelGradientTests: XCTestCase {
     /// accidental hits (row 1 draws its label 3, row 4 its label 0) and a repeated draw.
     func testPerSampleSoftmax() {
         let negs: [Int32] = [2, 5, 9, /**/ 3, 3, 8, /**/ 1, 4, 6, /**/ 7, 2, 2, /**/ 0, 9, 5]
-        for (norm, t, logQ) in [(false, Float(1), true), (true, Float(0.3), true), (false, Float(0.7), false)] {
-            outputCheck("persample\(norm)\(logQ)", normalize: norm, temperature: t, make: { w, b, q in
+        // d = 11: one 8-column block of the vectorised backward plus a scalar tail.
+        for (norm, t, logQ, d) in [(false, Float(1), true, 4), (true, Float(0.3), true, 4), (false, Float(0.7), false, 11),
+                                   (true, Float(0.5), true, 11)] {
+            outputCheck("persample\(norm)\(logQ)\(d)", normalize: norm, temperature: t, make: { w, b, q in
                 PerSampleSoftmaxLoss(weight: w, bias: b, negatives: 3, noise: q, logQ: logQ, normalize: norm, temperature: t)
-            }, negatives: negs)
+            }, negatives: negs, d: d)
         }
     }
 
@@ -256,7 +258,7 @@ final class ModelGradientTests: XCTestCase {
     /// sampled softmax are the same loss with the same gradients.
     func testPerSampleSoftmaxEqualsSharedWhenTheDrawsAgree() {
         var rng = RNG(seed: 11)
-        let items = 12, d = 3, rows = 4
+        let items = 12, d = 10, rows = 4
         let shared: [Int32] = [4, 9, 9, 2, 11]
         let labels: [Int32] = [0, 4, 7, 11]
         let w = Parameter(name: "w", rows: items, cols: d, sparse: true, value: randomArray(items * d, &rng))

@@ -18,6 +18,7 @@ import Foundation
 ///     negatives DIST ...                spec.output.noise = OutputSpec.Noise(data.negatives)
 ///                                       (.uniform, .frequency(power:), .damped(threshold:))
 ///     softmax sampled=100 logq=on       spec.output = .sampledSoftmax(negatives: 100, logQ: true)
+///     softmax sampled=100 per=sample    spec.output = .sampledSoftmax(negatives: 100, perSample: true)
 ///     softmax full                      spec.output = .fullSoftmax()
 ///     softmax inbatch logq=on           spec.output = .inBatch(logQ: true)
 ///

@@ -113,9 +113,28 @@ public final class PerSampleSoftmaxLoss: OutputLoss {
                             dLogit.withUnsafeBufferPointer { gp in
                                 du.withUnsafeMutableBufferPointer { dup in
                                     for i in 0..<rows {
-                                        for m in 0..<c where cp[i * c + m] >= 0 {
-                                            let s = Int(cp[i * c + m]), g = gp[i * c + m]
-                                            Vec.axpy(g * invT * scale, wp.baseAddress! + s * d, dup.baseAddress! + i * d, d)
+                                        let ci = cp.baseAddress! + i * c, gi = gp.baseAddress! + i * c
+                                        // du_i = Σ_m g_m·scale/T · w_m, eight columns at a time with the
+                                        // sum in a register: one axpy per candidate into the same row
+                                        // waited on its own stores (perf: 13.9% of a step).
+                                        let dui = dup.baseAddress! + i * d
+                                        var j = 0
+                                        while j + 8 <= d {
+                                            var acc = SIMD8<Float>()
+                                            for m in 0..<c where ci[m] >= 0 {
+                                                let w = UnsafeRawPointer(wp.baseAddress! + Int(ci[m]) * d + j).loadUnaligned(as: SIMD8<Float>.self)
+                                                acc += (gi[m] * invT * scale) * w
+                                            }
+                                            UnsafeMutableRawPointer(dui + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                            j += 8
+                                        }
+                                        for jj in j..<d {
+                                            var acc: Float = 0
+                                            for m in 0..<c where ci[m] >= 0 { acc += (gi[m] * invT * scale) * wp[Int(ci[m]) * d + jj] }
+                                            dui[jj] = acc
+                                        }
+                                        for m in 0..<c where ci[m] >= 0 {
+                                            let s = Int(ci[m]), g = gi[m]
                                             Vec.axpy(g * invT, up.baseAddress! + i * d, dwp.baseAddress! + s * d, d)
                                             dbp[s] += g
                                         }
