@@ -142,8 +142,8 @@ extension SampleSet {
         }
         var report = SampleReport()
         var tPhase = t0
-        // Rough shares of the work done at the end of each phase (measured on a 2M-click
-        // generated log: the candidate loop and the materialisation dominate).
+        // Rough shares of the work done at the end of each phase, for a progress bar
+        // only (the candidate loop and the materialisation take most of the time).
         let doneAfter: [String: (Double, String)] = [
             "context": (0.05, "choosing samples"), "candidates": (0.40, "shuffling"), "shuffle": (0.45, "materialising"),
             "train": (0.90, "test samples"), "test": (0.97, "seen items"), "seen": (1, "done"),

@@ -114,8 +114,8 @@ struct SoftmaxCommand: ScriptCommand {
         switch mode {
         case .full: context.session.spec.output = .fullSoftmax(bias: bias)
         case .inbatch: context.session.spec.output = .inBatch(logQ: logq)
-        case .sampled: context.session.spec.output = .sampledSoftmax(negatives: sampled, logQ: logq, bias: bias,
-                                                                                     perSample: per == .sample)
+        case .sampled:
+            context.session.spec.output = .sampledSoftmax(negatives: sampled, logQ: logq, bias: bias, perSample: per == .sample)
         }
         return .none
     }
