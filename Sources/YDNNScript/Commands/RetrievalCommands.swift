@@ -197,7 +197,7 @@ struct VectorsCommand: ScriptCommand {
     static let summary = "Export user or item vectors for numpy, Faiss and other tools"
     static let examples = ["vectors items \"out/items.npy\"", "vectors users \"out/users.fvecs\" lsh=on"]
     @Argument("users (at serving time, after all their clicks) or items") var which: VectorOwner
-    @Argument("the output file") var path: ScriptPath
+    @Argument("the output file") var path: OutputPath
     @Option("file format (default: from the extension, else tsv)") var format: VectorFileFormat?
     @Option("apply the SIMPLE-LSH transform first") var lsh = false
 
@@ -228,7 +228,7 @@ struct MineCommand: ScriptCommand {
     static let topic = Topic.retrieval
     static let summary = "Offline mining: every user's top items after all their clicks, as TSV (user, rank, item, score)"
     static let examples = ["mine \"out/recs.tsv\" top=100"]
-    @Argument("the output file") var path: ScriptPath
+    @Argument("the output file") var path: OutputPath
     @Option("items per user", .integer(1...100_000)) var top = 100
     @Option("only these user keys (default: every user)") var users: [Name]?
     @Option("leave out items the user already clicked") var exclude_seen = true

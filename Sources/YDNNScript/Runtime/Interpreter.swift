@@ -22,6 +22,8 @@ public final class Interpreter {
     var activeExperiment: ExperimentResult?
     /// Every data file read this session (hashed into the run manifest).
     public internal(set) var dataFiles: [String] = []
+    /// How every data set loaded this session came to be (for the manifest).
+    public internal(set) var dataSources: [String] = []
     let sources: SourceLoader
     /// Called before each top-level statement of a file run by `run(path:)` (the
     /// notebook report starts a new entry there).
@@ -96,8 +98,9 @@ public final class Interpreter {
         for statement in statements {
             do {
                 try walk([statement], run)
-                transcript.append(statement.span.text)
+                if Self.belongsInTranscript(statement) { transcript.append(statement.span.text) }
             } catch {
+                if let stop = error as? Interrupted, let ranAs = stop.ranAs { transcript.append(ranAs) }
                 adoptVariables(run)
                 report(error)
                 return false
@@ -119,6 +122,12 @@ public final class Interpreter {
         case is Interrupted: console.error("interrupted")
         default: console.error("error: \(error)")
         }
+    }
+
+    /// `help` and `show` only look: a saved session leaves them out.
+    static func belongsInTranscript(_ statement: Statement) -> Bool {
+        guard case .command(let c) = statement else { return true }
+        return !["help", "show"].contains(c.name)
     }
 
     /// Adds a statement to the transcript (for `:load`, which runs a file in place).
@@ -212,6 +221,7 @@ public final class Interpreter {
                 }
             }
         }
+        try checkFiles(of: command, statement, walk)
         if walk.mode == .check {
             if let block = statement.block {
                 // The block's own variables are known only when it runs.
@@ -225,7 +235,9 @@ public final class Interpreter {
         let context = CommandContext(interpreter: self, statement: statement, walk: walk)
         do {
             return try command.run(context)
-        } catch is Interrupted, is Cancelled {
+        } catch let stop as Interrupted {
+            throw stop
+        } catch is Cancelled {
             // One rule for Ctrl-C: whatever it stops, the command ends "interrupted" (exit 130).
             throw Interrupted()
         } catch {
@@ -277,6 +289,9 @@ public struct CommandContext {
 
 /// Thrown when Ctrl-C stops a script between statements.
 public struct Interrupted: Error, CustomStringConvertible {
-    public init() {}
+    /// What the stopped statement did, as a statement that does it again (an
+    /// interrupted `train` ran `batches=K`), for the transcript; nil: nothing kept.
+    public var ranAs: String?
+    public init(ranAs: String? = nil) { self.ranAs = ranAs }
     public var description: String { "interrupted" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// Reads and parses script files (includes), caching each by absolute path.
 final class SourceLoader {
@@ -9,7 +10,7 @@ final class SourceLoader {
 
     /// `path` relative to the directory of the including file (or the working directory).
     func resolve(_ path: String, relativeTo file: SourceFile) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
+        let expanded = WriteSandbox.expandTilde(path)
         if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
         let base = file.path.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
         return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
