@@ -18,15 +18,10 @@ struct Ydnn: ParsableCommand {
         subcommands: [Run.self, Check.self, NotebookCommand.self, KernelCommand.self]
     )
 
-    @ArgumentParser.Option(name: .customLong("allow-write"), help: ArgumentHelp(
-        "Also let statements write inside this folder (repeatable); by default only the working directory.",
-        valueName: "dir"))
-    var allowWrite: [String] = []
-
-    mutating func validate() throws { try validateFolders(allowWrite) }
+    @OptionGroup var write: WriteOptions
 
     mutating func run() throws {
-        WriteSandbox.current = WriteSandbox(allowing: [FileManager.default.currentDirectoryPath] + allowWrite)
+        WriteSandbox.current = WriteSandbox(allowing: [FileManager.default.currentDirectoryPath] + write.allowWrite)
         let interpreter = Interpreter()
         CancellationToken.installInterruptHandler()
         let status = startRepl(interpreter)
@@ -49,18 +44,14 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-log"), help: "Do not append the experiments' results to runs.jsonl beside the recipe.")
     var noLog = false
 
-    @ArgumentParser.Option(name: .customLong("allow-write"), help: ArgumentHelp(
-        "Also let the recipe write inside this folder (repeatable); by default only the working directory and the recipe's folder.",
-        valueName: "dir"))
-    var allowWrite: [String] = []
+    @OptionGroup var write: WriteOptions
 
     mutating func validate() throws {
         guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
-        try validateFolders(allowWrite)
     }
 
     mutating func run() throws {
-        WriteSandbox.current = recipeSandbox(file, allowWrite)
+        WriteSandbox.current = recipeSandbox(file, write.allowWrite)
         if file.lowercased().hasSuffix(".ipynb") {
             return try runNotebook(path: file, assignments: assignments, report: report, noLog: noLog)
         }
@@ -96,10 +87,7 @@ struct Check: ParsableCommand {
     @ArgumentParser.Option(name: .customLong("set"), help: ArgumentHelp("As for 'run'.", valueName: "name=value"))
     var assignments: [String] = []
 
-    @ArgumentParser.Option(name: .customLong("allow-write"), help: ArgumentHelp("As for 'run'.", valueName: "dir"))
-    var allowWrite: [String] = []
-
-    mutating func validate() throws { try validateFolders(allowWrite) }
+    @OptionGroup var write: WriteOptions
 
     mutating func run() throws {
         var failed = false
@@ -110,7 +98,7 @@ struct Check: ParsableCommand {
             throw ValidationError("ydnn check reads recipes; a notebook's cells are checked as each runs: ydnn run \(file)")
         }
         for file in files {
-            WriteSandbox.current = recipeSandbox(file, allowWrite)
+            WriteSandbox.current = recipeSandbox(file, write.allowWrite)
             let interpreter = Interpreter()
             try prepare(interpreter, file: file, assignments: assignments)
             let errors = interpreter.check(path: file)
@@ -160,11 +148,20 @@ func recipeSandbox(_ recipe: String, _ allowWrite: [String]) -> WriteSandbox {
     return WriteSandbox(allowing: [FileManager.default.currentDirectoryPath, folder] + allowWrite)
 }
 
-func validateFolders(_ folders: [String]) throws {
-    for f in folders {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: WriteSandbox.expandTilde(f), isDirectory: &isDir), isDir.boolValue else {
-            throw ValidationError("--allow-write \(f): no such folder")
+/// `--allow-write DIR`, one group shared by the REPL, `run`, `check` and
+/// `kernel` (a parent's and a child's group of one type are parsed as one).
+struct WriteOptions: ParsableArguments {
+    @ArgumentParser.Option(name: .customLong("allow-write"), help: ArgumentHelp(
+        "Also let the recipe write inside this folder (repeatable). By default it may write only in the working directory and, for a recipe file, its folder.",
+        valueName: "dir"))
+    var allowWrite: [String] = []
+
+    func validate() throws {
+        for f in allowWrite {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: WriteSandbox.expandTilde(f), isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--allow-write \(f): no such folder")
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ final class CommandDeclarationTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-decl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["x.csv", "events.csv"] { FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: nil) }
+        for name in ["x.csv", "events.csv"] { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: nil) }
         let path = dir.appendingPathComponent("r.ydnn").path
         try source.replacingOccurrences(of: "DIR/", with: dir.path + "/").write(toFile: path, atomically: true, encoding: .utf8)
         let i = Interpreter(console: Console.capture().0)
