@@ -141,4 +141,14 @@ final class CommandDeclarationTests: XCTestCase {
         XCTAssertEqual(i.session.data.sampleOptions.history, .window(4))
         XCTAssertEqual(i.experiments.map(\.name), ["e"])
     }
+
+    /// `shuffle none` keeps log order and `buffer` its streamed order in every
+    /// epoch: only `full` has the trainer reshuffle.
+    func testOnlyAFullShuffleReshufflesEachEpoch() {
+        for (mode, reshuffles) in [("none", false), ("buffer size=100", false), ("full", true)] {
+            let i = Interpreter(console: Console.capture().0)
+            XCTAssertTrue(i.run(source: "shuffle \(mode)\n"))
+            XCTAssertEqual(TrainCommand.reshufflesEachEpoch(i.session.data.sampleOptions.shuffle), reshuffles, mode)
+        }
+    }
 }

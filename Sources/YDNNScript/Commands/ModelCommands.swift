@@ -153,9 +153,7 @@ struct TrainCommand: ScriptCommand {
             optimizer: OptimizerSpec(optimizer, learningRate: lr.map(Float.init), l2: Float(l2)),
             threads: threads ?? context.session.settings.threads)
         options.maxBatches = batches
-        // Only `shuffle full` reshuffles each epoch; `none` keeps log order and
-        // `buffer` its streamed order, as their names promise.
-        if case .full = context.session.data.sampleOptions.shuffle {} else { options.shuffle = false }
+        options.shuffle = Self.reshufflesEachEpoch(context.session.data.sampleOptions.shuffle)
         options.noiseWeights = samples.negativeWeights(context.session.data.negatives)
         // Data that does not fit the network (e.g. weighted=on without ratings) fails
         // here, before the epoch table's header is printed.
@@ -205,6 +203,13 @@ struct TrainCommand: ScriptCommand {
 }
 
 extension TrainCommand {
+    /// Only `shuffle full` reshuffles every epoch; `none` keeps log order and
+    /// `buffer` its streamed order, as their names promise.
+    static func reshufflesEachEpoch(_ shuffle: SampleOptions.Shuffle) -> Bool {
+        if case .full = shuffle { return true }
+        return false
+    }
+
     /// The statement as it would run again for `batches` batches.
     static func replay(_ text: String, batches: Int) -> String {
         let code = text.split(separator: "#", maxSplits: 1).first.map(String.init) ?? text
