@@ -186,4 +186,14 @@ final class HonestyTests: XCTestCase {
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".out.txt.tmp-") }, [])
         }
     }
+
+    /// `:save` keeps what changed the session and leaves out what only looked.
+    func testSaveLeavesOutHelpAndShow() throws {
+        let dir = try Ydnn.tempDir()
+        let r = try Ydnn.run([], input: "seed 3\nhelp train\nshow\nlet n = 2\n:save s.ydnn\n", in: dir)
+        XCTAssertEqual(r.status, 0, r.err)
+        let saved = try String(contentsOf: dir.appendingPathComponent("s.ydnn"), encoding: .utf8)
+        XCTAssertTrue(saved.contains("seed 3\nlet n = 2\n"), saved)
+        XCTAssertFalse(saved.contains("help") || saved.contains("show"), saved)
+    }
 }

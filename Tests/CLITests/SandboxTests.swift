@@ -178,4 +178,18 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try Ydnn.run(["run", name], in: l.proj).status, 0)
         XCTAssertEqual(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count, 2)
     }
+
+    /// A recipe `:load`ed in the REPL may also write in its own folder, and no further.
+    func testALoadedRecipeMayWriteInItsOwnFolder() throws {
+        let l = try Layout()
+        let other = l.root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try (Self.data + "mine \"\(other.path)/own.tsv\" top=2\n")
+            .write(to: other.appendingPathComponent("r.ydnn"), atomically: true, encoding: .utf8)
+        try (Self.data + "mine \"\(l.victim.path)/x.tsv\"\n").write(to: other.appendingPathComponent("bad.ydnn"), atomically: true, encoding: .utf8)
+        let r = try Ydnn.run([], input: ":load ../other/r.ydnn\n:load ../other/bad.ydnn\n", in: l.proj)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other.appendingPathComponent("own.tsv").path), r.out + r.err)
+        XCTAssertTrue(r.err.contains("outside the folders this recipe may write"), r.err)
+        l.assertVictimUntouched()
+    }
 }

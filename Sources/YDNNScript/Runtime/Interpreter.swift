@@ -80,15 +80,24 @@ public final class Interpreter {
 
     // MARK: - REPL input
 
+    /// Checks text without running it (what `run(source:)` does first): every
+    /// syntax and check error, in order.
+    public func check(source: String, name: String = "<repl>") -> [Diagnostic] {
+        parseAndCheck(SourceFile(name: name, text: source)).errors
+    }
+
+    private func parseAndCheck(_ file: SourceFile) -> (statements: [Statement], errors: [Diagnostic]) {
+        let (statements, syntaxErrors) = Parser.parse(file, commandNames: Set(registry.names))
+        let check = Walk(.check, env: variables.mapValues { Optional($0) }, overrides: [:])
+        if syntaxErrors.isEmpty { try? walk(statements, check) }
+        return (statements, syntaxErrors + check.sortedDiagnostics)
+    }
+
     /// Runs text typed at the REPL (or piped in): parse, check, run. Errors are
     /// printed; the session keeps everything that ran before the error.
     @discardableResult
     public func run(source: String, name: String = "<repl>", firstLine: Int = 1) -> Bool {
-        let file = SourceFile(name: name, text: source, firstLine: firstLine)
-        let (statements, syntaxErrors) = Parser.parse(file, commandNames: Set(registry.names))
-        let check = Walk(.check, env: variables.mapValues { Optional($0) }, overrides: [:])
-        if syntaxErrors.isEmpty { try? walk(statements, check) }
-        let errors = syntaxErrors + check.sortedDiagnostics
+        let (statements, errors) = parseAndCheck(SourceFile(name: name, text: source, firstLine: firstLine))
         if !errors.isEmpty {
             console.error(Diagnostics(errors).description)
             return false

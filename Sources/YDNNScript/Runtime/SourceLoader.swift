@@ -16,6 +16,9 @@ final class SourceLoader {
         return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
     }
 
+    /// The largest recipe read (16 MB: the largest example is 2 KB).
+    static let largestRecipe = 16 << 20
+
     struct ParsedFile {
         let file: SourceFile
         /// The statements that parsed; those with syntax errors are left out.
@@ -26,6 +29,17 @@ final class SourceLoader {
     /// Reads and parses a file; throws `ScriptIOError` if it cannot be read.
     func load(_ absolutePath: String) throws -> ParsedFile {
         if let hit = cache[absolutePath] { return hit }
+        // A recipe is a regular file of text: `include "/dev/zero"` or a FIFO
+        // would never end, and a huge file is not a recipe.
+        var st = stat()
+        if stat(absolutePath, &st) == 0 {
+            if (st.st_mode & S_IFMT) != S_IFREG {
+                throw ScriptIOError(message: "\(Self.displayName(absolutePath)) is not a regular file")
+            }
+            if st.st_size > Self.largestRecipe {
+                throw ScriptIOError(message: "\(Self.displayName(absolutePath)) is \(st.st_size) bytes: more than a recipe (\(Self.largestRecipe >> 20) MB)")
+            }
+        }
         guard let data = FileManager.default.contents(atPath: absolutePath) else {
             let shown = Self.displayName(absolutePath)
             throw ScriptIOError(message: FileManager.default.fileExists(atPath: absolutePath)

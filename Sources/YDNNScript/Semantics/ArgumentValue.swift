@@ -95,37 +95,40 @@ public protocol FileArgument {
     var fileToCheck: (path: String, role: FileRole)? { get }
 }
 
-/// A file a command reads, as written in a recipe (a string; the REPL
-/// completes file names). `text` is the path to open: `~` expanded from
-/// `$HOME`, the one expansion everywhere; `description` is as written.
-public struct ScriptPath: ArgumentValue, FileArgument, Sendable, CustomStringConvertible {
-    public let written: String
+/// A path as written in a recipe (a string; the REPL completes file names).
+/// `text` is the path to open: `~` expanded from `$HOME`, the one expansion
+/// everywhere; `description` is as written.
+public protocol PathArgument: ArgumentValue, FileArgument, Sendable, CustomStringConvertible {
+    static var role: FileRole { get }
+    var written: String { get }
+    init(_ written: String)
+}
+
+extension PathArgument {
     public var text: String { WriteSandbox.expandTilde(written) }
-    public init(_ written: String) { self.written = written }
     public static var argumentType: ParamType { .path }
     public init?(argument: Value) {
         guard case .string(let s) = argument else { return nil }
-        written = s
+        self.init(s)
     }
     public var argument: Value { .string(written) }
     public var description: String { written }
-    public var fileToCheck: (path: String, role: FileRole)? { (text, .input) }
+    public var fileToCheck: (path: String, role: FileRole)? { (text, Self.role) }
+}
+
+/// A file a command reads.
+public struct ScriptPath: PathArgument {
+    public static let role = FileRole.input
+    public let written: String
+    public init(_ written: String) { self.written = written }
 }
 
 /// A file a command writes. It goes through the one atomic writer, inside the
 /// write sandbox; `check` refuses a path outside it where the path is known.
-public struct OutputPath: ArgumentValue, FileArgument, Sendable, CustomStringConvertible {
+public struct OutputPath: PathArgument {
+    public static let role = FileRole.output
     public let written: String
-    public var text: String { WriteSandbox.expandTilde(written) }
     public init(_ written: String) { self.written = written }
-    public static var argumentType: ParamType { .path }
-    public init?(argument: Value) {
-        guard case .string(let s) = argument else { return nil }
-        written = s
-    }
-    public var argument: Value { .string(written) }
-    public var description: String { written }
-    public var fileToCheck: (path: String, role: FileRole)? { (text, .output) }
 }
 
 extension Optional: FileArgument where Wrapped: FileArgument {
