@@ -62,6 +62,10 @@ let package = Package(
         .executableTarget(name: "ydnn-bench", dependencies: ["YDNN", "YDNNTestSupport"], path: "benchmarks/Sources/ydnn-bench",
                           swiftSettings: release),
 
+        // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer; plainly built, a replayer).
+        .executableTarget(name: "ydnn-fuzz", dependencies: ["YDNN", "YDNNScript"], path: "fuzz/Sources/ydnn-fuzz",
+                          swiftSettings: release),
+
         // Generated sample sets for the model's tests and benchmarks: not part of any product.
         .target(name: "YDNNTestSupport", dependencies: ["YDNN"], path: "Tests/YDNNTestSupport"),
         .testTarget(name: "YDNNTests", dependencies: ["YDNN", "YDNNTestSupport"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test run (`make test`): unit and end-to-end tests against the release
-# binary, then every recipe in examples/, then the Jupyter tests
+# binary, then every recipe in examples/, a short fuzz run (scripts/fuzz.sh), then the Jupyter tests
 # (scripts/test-jupyter.sh, which installs its venv when missing). Ends with one
 # summary line.
 set -uo pipefail
@@ -31,6 +31,11 @@ ex_passed=$(grep -c "^== ydnn run" "$log.examples")
 ex_failed=$(grep -c "^FAIL" "$log.examples")
 ex_passed=$((ex_passed - ex_failed))
 
+# A short fuzz run of the language and every loader (libFuzzer; about a minute
+# after its build). It counts as one test.
+bash scripts/fuzz.sh 7 2>&1 | tee "$log.fuzz"
+fuzz_status=${PIPESTATUS[0]}
+
 bash scripts/test-jupyter.sh "$bin" 2>&1 | tee "$log.jupyter"
 jupyter_status=${PIPESTATUS[0]}
 jp_line=$(grep -E "[0-9]+ (passed|failed|errors?)" "$log.jupyter" | tail -1)
@@ -41,6 +46,8 @@ if [ "$jupyter_status" -ne 0 ] && [ "$jp_failed" -eq 0 ]; then jp_failed=1; fi
 passed=$((executed - failures + ex_passed + jp_passed))
 failed=$((failures + ex_failed + jp_failed))
 if [ "$warnings_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-rm -f "$log" "$log.examples" "$log.build" "$log.jupyter"; rm -rf "$YDNN_EXAMPLE_REPORTS"
+if [ "$fuzz_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+rm -f "$log" "$log.examples" "$log.build" "$log.jupyter" "$log.fuzz"; rm -rf "$YDNN_EXAMPLE_REPORTS"
 echo "tests: $passed passed, $failed failed"
-[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$warnings_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$warnings_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ] \
+    && [ "$fuzz_status" -eq 0 ]

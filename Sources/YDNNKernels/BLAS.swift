@@ -27,7 +27,7 @@ public enum BLAS {
     /// detected kernels are older than what `cpuid`/`xgetbv` say the CPU and OS
     /// support, re-run OpenBLAS's own dynamic selection with the right core type.
     /// On a CPU that OpenBLAS recognises nothing changes.
-    private static let kernelChoice: Void = {
+    static let kernelChoice: Void = {
         if let forced = getenv("OPENBLAS_CORETYPE"), forced.pointee != 0 { return }
         let detected = String(cString: openblas_get_corename())
         let level = ydnn_vector_level()

@@ -18,7 +18,10 @@ struct Ydnn: ParsableCommand {
         subcommands: [Run.self, Check.self, NotebookCommand.self, KernelCommand.self]
     )
 
+    @OptionGroup var write: WriteOptions
+
     mutating func run() throws {
+        WriteSandbox.current = WriteSandbox(allowing: [FileManager.default.currentDirectoryPath] + write.allowWrite)
         let interpreter = Interpreter()
         CancellationToken.installInterruptHandler()
         let status = startRepl(interpreter)
@@ -41,11 +44,14 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-log"), help: "Do not append the experiments' results to runs.jsonl beside the recipe.")
     var noLog = false
 
+    @OptionGroup var write: WriteOptions
+
     mutating func validate() throws {
         guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
     }
 
     mutating func run() throws {
+        WriteSandbox.current = recipeSandbox(file, write.allowWrite)
         if file.lowercased().hasSuffix(".ipynb") {
             return try runNotebook(path: file, assignments: assignments, report: report, noLog: noLog)
         }
@@ -64,18 +70,8 @@ struct Run: ParsableCommand {
             interpreter.report(error)
             status = 1
         }
-        // What finished is kept even when the run did not: the report shows the error.
-        do {
-            if !noLog, let log = try recorder.appendRunLog(interpreter) {
-                FileHandle.standardError.write(Data("results appended to \(log)\n".utf8))
-            }
-            if let report {
-                let files = try recorder.writeReport(to: report, interpreter: interpreter)
-                FileHandle.standardError.write(Data("report written: \(files.joined(separator: ", "))\n".utf8))
-            }
-        } catch {
-            interpreter.report(error)
-            status = status == 0 ? 1 : status
+        status = finishRun(recorder, interpreter, status: status, noLog: noLog, report: report) { report in
+            try recorder.writeReport(to: report, interpreter: interpreter)
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -91,6 +87,8 @@ struct Check: ParsableCommand {
     @ArgumentParser.Option(name: .customLong("set"), help: ArgumentHelp("As for 'run'.", valueName: "name=value"))
     var assignments: [String] = []
 
+    @OptionGroup var write: WriteOptions
+
     mutating func run() throws {
         var failed = false
         for file in files where !FileManager.default.fileExists(atPath: file) {
@@ -100,6 +98,7 @@ struct Check: ParsableCommand {
             throw ValidationError("ydnn check reads recipes; a notebook's cells are checked as each runs: ydnn run \(file)")
         }
         for file in files {
+            WriteSandbox.current = recipeSandbox(file, write.allowWrite)
             let interpreter = Interpreter()
             try prepare(interpreter, file: file, assignments: assignments)
             let errors = interpreter.check(path: file)
@@ -111,6 +110,59 @@ struct Check: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+/// After a run, finished or not (the report shows the error): appends its
+/// experiments to runs.jsonl and writes the report. A log that cannot be
+/// written is a warning (the run's results are printed already); a report
+/// that cannot be written, which the user asked for, fails the run.
+func finishRun(_ recorder: RunRecorder, _ interpreter: Interpreter, status: Int32, noLog: Bool, report: String?,
+               writeReport: (String) throws -> [String]) -> Int32 {
+    var status = status
+    if !noLog {
+        do {
+            if let log = try recorder.appendRunLog(interpreter) {
+                FileHandle.standardError.write(Data("results appended to \(log)\n".utf8))
+            }
+        } catch {
+            interpreter.console.error("warning: the results were not recorded: \(error) (--no-log skips the log)")
+        }
+    }
+    if let report {
+        do {
+            let files = try writeReport(report)
+            FileHandle.standardError.write(Data("report written: \(files.joined(separator: ", "))\n".utf8))
+        } catch {
+            interpreter.report(error)
+            if status == 0 { status = 1 }
+        }
+    }
+    return status
+}
+
+/// What a recipe may write: the working directory, its own folder, and the
+/// folders the user allowed. Nothing the recipe says can widen it.
+func recipeSandbox(_ recipe: String, _ allowWrite: [String]) -> WriteSandbox {
+    let folder = (WriteSandbox.absolute(recipe) as NSString).deletingLastPathComponent
+    return WriteSandbox(allowing: [FileManager.default.currentDirectoryPath, folder] + allowWrite)
+}
+
+/// `--allow-write DIR`, one group shared by the REPL, `run`, `check` and
+/// `kernel` (a parent's and a child's group of one type are parsed as one).
+struct WriteOptions: ParsableArguments {
+    @ArgumentParser.Option(name: .customLong("allow-write"), help: ArgumentHelp(
+        "Also let the recipe write inside this folder (repeatable). By default it may write only in the working directory and, for a recipe file, its folder.",
+        valueName: "dir"))
+    var allowWrite: [String] = []
+
+    func validate() throws {
+        for f in allowWrite {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: WriteSandbox.expandTilde(f), isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--allow-write \(f): no such folder")
+            }
+        }
     }
 }
 

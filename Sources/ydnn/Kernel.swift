@@ -12,7 +12,11 @@ struct KernelCommand: ParsableCommand {
         abstract: "Serve one session over stdin/stdout as JSON lines (the Jupyter kernel's back end).",
         discussion: "Requests: execute, complete, inspect, is_complete, interrupt, kernel_info, shutdown. See docs/kernel-protocol.md.")
 
+    @OptionGroup var write: WriteOptions
+
     mutating func run() throws {
+        // A notebook is a recipe too: its cells write where the kernel was started.
+        WriteSandbox.current = WriteSandbox(allowing: [FileManager.default.currentDirectoryPath] + write.allowWrite)
         let server = KernelServer()
         throw ExitCode(server.serve())
     }

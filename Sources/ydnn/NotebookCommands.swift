@@ -89,18 +89,9 @@ func runNotebook(path: String, assignments: [String], report: String?, noLog: Bo
             break
         }
     }
-    do {
-        if !noLog, let log = try recorder.appendRunLog(interpreter) {
-            FileHandle.standardError.write(Data("results appended to \(log)\n".utf8))
-        }
-        if let report {
-            box.notebook.manifest = recorder.manifest(for: interpreter)
-            let files = try box.notebook.write(to: report)
-            FileHandle.standardError.write(Data("report written: \(files.joined(separator: ", "))\n".utf8))
-        }
-    } catch {
-        interpreter.report(error)
-        status = status == 0 ? 1 : status
+    status = finishRun(recorder, interpreter, status: status, noLog: noLog, report: report) { report in
+        box.notebook.manifest = recorder.manifest(for: interpreter)
+        return try WriteSandbox.unrestricted.during { try box.notebook.write(to: report) }
     }
     if status != 0 { throw ExitCode(status) }
 }

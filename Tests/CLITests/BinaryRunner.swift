@@ -14,8 +14,10 @@ enum Ydnn {
 
     struct Result { let status: Int32; let out: String; let err: String }
 
-    /// Runs `ydnn args...` in `directory` (default: the repository root) with `input` on stdin.
-    static func run(_ args: [String], input: String = "", in directory: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    /// Runs `ydnn args...` in `directory` (default: the repository root) with `input` on stdin,
+    /// and `environment` added to this process's.
+    static func run(_ args: [String], input: String = "", in directory: URL? = nil, environment: [String: String] = [:],
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         guard let path else {
             XCTFail("no ydnn binary: build it (swift build) or set YDNN_BIN", file: file, line: line)
             throw CocoaError(.fileNoSuchFile)
@@ -24,6 +26,7 @@ enum Ydnn {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = args
         process.currentDirectoryURL = directory ?? root
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout

@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// Ctrl-C while training in the REPL: training stops after the current batch, the
-/// session survives, and the model trained so far is kept and usable.
+/// session survives, and the model trained so far is kept and usable; `:save`
+/// records what ran (`batches=K`), so the saved recipe replays the same numbers.
 final class ReplTrainingTests: XCTestCase {
     func testCtrlCStopsTrainingAndKeepsTheModel() throws {
         guard let bin = ProcessInfo.processInfo.environment["YDNN_BIN"], !bin.isEmpty else {
@@ -12,7 +13,7 @@ final class ReplTrainingTests: XCTestCase {
             throw TmuxSession.Failure(description: "tmux is not installed (scripts/setup.sh installs it)")
         }
         let home = try Ydnn.tempDir()
-        let tmux = try TmuxSession(command: [bin], environment: [
+        let tmux = try TmuxSession(command: [bin, "--allow-write", home.path], environment: [
             "HOME": home.path, "YDNN_HISTORY": home.appendingPathComponent("h").path, "LC_ALL": "C.UTF-8"])
         defer { tmux.kill() }
         try tmux.waitFor("the first prompt") { $0.last == "ydnn>" }
@@ -37,10 +38,25 @@ final class ReplTrainingTests: XCTestCase {
         // The session and the partly trained model are still there.
         tmux.type("evaluate hr@10")
         tmux.press("Enter")
-        try tmux.waitFor("an evaluation of the kept model", timeout: 60) { rows in
+        let evaluated = try tmux.waitFor("an evaluation of the kept model", timeout: 60) { rows in
             rows.last == "ydnn>" && rows.contains { $0.hasPrefix("hr@10") }
         }
+        let sessionRow = try XCTUnwrap(evaluated.last { $0.hasPrefix("hr@10") })
+
+        let saved = home.appendingPathComponent("session.ydnn")
+        tmux.type(":save \(saved.path)")
+        tmux.press("Enter")
+        try tmux.waitFor("the session saved", timeout: 30) { $0.contains { $0.hasPrefix("saved ") } && $0.last == "ydnn>" }
         tmux.press("C-d")
         XCTAssertEqual(try tmux.waitForExit(), 0)
+
+        let text = try String(contentsOf: saved, encoding: .utf8)
+        XCTAssertTrue(text.contains("train epochs=500 batches="), text)
+        XCTAssertTrue(text.contains("# interrupted after "), text)
+        let replay = try Ydnn.run(["run", saved.path, "--no-log"], in: home)
+        XCTAssertEqual(replay.status, 0, replay.err)
+        let replayRow = try XCTUnwrap(replay.out.split(separator: "\n").last { $0.hasPrefix("hr@10") }, replay.out)
+        XCTAssertEqual(replayRow.split(separator: " ").filter { !$0.isEmpty }, sessionRow.split(separator: " ").filter { !$0.isEmpty },
+                       "the replay of the saved session evaluates differently")
     }
 }

@@ -6,12 +6,15 @@ import XCTest
 /// and run, one walker, `--set` parsed as values, the session as a value.
 final class CommandDeclarationTests: XCTestCase {
     /// Checks a recipe written to a temporary file; returns the diagnostics as text.
+    /// `DIR/` in the source names the recipe's folder, which holds empty `x.csv`
+    /// and `events.csv` (the check verifies that input files exist).
     func check(_ source: String, overrides: [String: String] = [:]) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-decl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["x.csv", "events.csv"] { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: nil) }
         let path = dir.appendingPathComponent("r.ydnn").path
-        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        try source.replacingOccurrences(of: "DIR/", with: dir.path + "/").write(toFile: path, atomically: true, encoding: .utf8)
         let i = Interpreter(console: Console.capture().0)
         i.overrides = overrides.mapValues(Override.init)
         return i.check(path: path).map { "\($0.span.file.location(of: $0.span.start).line):\($0.message)" }
@@ -27,8 +30,8 @@ final class CommandDeclarationTests: XCTestCase {
             ("shuffle full size=100", "size goes with mode buffer"),
             ("softmax full sampled=10", "sampled= goes with mode sampled"),
             ("negatives uniform power=0.5", "power goes with frequency"),
-            ("load csv \"x.csv\" user=u item=i time=t tag_separator=\"ab\"", "tag_separator must be one character"),
-            ("load auto \"events.csv\"", "a CSV file needs its columns named"),
+            ("load csv \"DIR/x.csv\" user=u item=i time=t tag_separator=\"ab\"", "tag_separator must be one character"),
+            ("load auto \"DIR/events.csv\"", "a CSV file needs its columns named"),
             ("plot precision", "'plot' draws loss or a metric"),
         ]
         for (line, message) in cases {
@@ -137,5 +140,15 @@ final class CommandDeclarationTests: XCTestCase {
         XCTAssertEqual(i.session.settings.precision, 3)
         XCTAssertEqual(i.session.data.sampleOptions.history, .window(4))
         XCTAssertEqual(i.experiments.map(\.name), ["e"])
+    }
+
+    /// `shuffle none` keeps log order and `buffer` its streamed order in every
+    /// epoch: only `full` has the trainer reshuffle.
+    func testOnlyAFullShuffleReshufflesEachEpoch() {
+        for (mode, reshuffles) in [("none", false), ("buffer size=100", false), ("full", true)] {
+            let i = Interpreter(console: Console.capture().0)
+            XCTAssertTrue(i.run(source: "shuffle \(mode)\n"))
+            XCTAssertEqual(TrainCommand.reshufflesEachEpoch(i.session.data.sampleOptions.shuffle), reshuffles, mode)
+        }
     }
 }

@@ -203,9 +203,8 @@ public enum Checkpoint {
     /// Writes atomically (a temporary file beside it, then rename).
     public static func save(_ model: Model, to path: String, extras: [String: [UInt8]] = [:], optimizerState: Bool = true) throws {
         let bytes = try encode(model, extras: extras, optimizerState: optimizerState)
-        do { try AtomicFileWriter.write(bytes, to: path) } catch {
-            throw ModelError.checkpoint("cannot write \(path): \(error)")
-        }
+        // A FileWriteError says "cannot write PATH: why" itself.
+        try AtomicFileWriter.write(bytes, to: path)
     }
 
     public static func load(from path: String) throws -> (model: Model, extras: [String: [UInt8]]) {

@@ -15,6 +15,9 @@ public struct TrainOptions: Sendable {
     /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
     public var blasThreads: Int = 1
     public var shuffle: Bool = true
+    /// Stop after this many batches (the way Ctrl-C stops, after a batch), so a
+    /// session interrupted after batch k replays exactly with `batches=k`.
+    public var maxBatches: Int? = nil
     /// Item weights for the noise / sampling distribution (e.g. click counts from the
     /// vocabulary, or damped counts). Nil: derived from the training labels according
     /// to the spec's `noise` (uniform, frequency^power or threshold-damped).
@@ -120,6 +123,7 @@ public final class Trainer {
         let batches = (samples.count + options.batchSize - 1) / options.batchSize
         let totalBatches = batches * options.epochs
         var report = TrainReport(outcome: .completed, epochLosses: [], batchLosses: [], samples: 0, seconds: 0, flops: 0)
+        var stoppedEarly = false   // by Ctrl-C or `maxBatches`
         let flopsBefore = workers.reduce(0) { $0 + $1.flops }
         let start = DispatchTime.now().uptimeNanoseconds
         var lastGood: Double? = nil
@@ -186,7 +190,8 @@ public final class Trainer {
                 let done = (epoch - 1) * batches + b + 1
                 let rate = elapsed > 0 ? Double(report.samples) / elapsed : 0
                 let interrupted = token.isCancelled
-                if b + 1 == batches || interrupted { report.epochLosses.append(epochSum / Double(epochCount)) }
+                let limitReached = options.maxBatches.map { report.batchLosses.count >= $0 } ?? false
+                if b + 1 == batches || interrupted || limitReached { report.epochLosses.append(epochSum / Double(epochCount)) }
                 var validationLoss: Double? = nil
                 if b + 1 == batches, let validation, validation.count > 0 {
                     validationLoss = try model.loss(on: validation)
@@ -196,15 +201,16 @@ public final class Trainer {
                                         loss: epochSum / Double(epochCount), samplesPerSecond: rate,
                                         eta: Double(totalBatches - done) * elapsed / Double(done),
                                         isEpochEnd: b + 1 == batches, validationLoss: validationLoss))
-                if interrupted {
-                    report.outcome = .interrupted
+                if interrupted || limitReached {
+                    if interrupted { report.outcome = .interrupted }
+                    stoppedEarly = true
                     break training
                 }
             }
             model.epochsTrained += 1
         }
         // Only a completed run goes on: after a stop mid-epoch the next call starts anew.
-        model.streams = report.outcome == .completed ? streams : nil
+        model.streams = report.outcome == .completed && !stoppedEarly ? streams : nil
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         report.flops = workers.reduce(0) { $0 + $1.flops } - flopsBefore
         return report

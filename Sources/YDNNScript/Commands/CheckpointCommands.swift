@@ -10,7 +10,7 @@ struct SaveIndexCommand: ScriptCommand {
     static let topic = Topic.retrieval
     static let summary = "Write the item index built by 'index' (checksummed, atomic)"
     static let examples = ["save index \"out/items.hnsw\""]
-    @Argument("the index file") var path: ScriptPath
+    @Argument("the index file") var path: OutputPath
 
     func run(_ context: CommandContext) throws -> Value {
         guard let index = context.session.index?.index else {
@@ -31,7 +31,7 @@ struct SaveModelCommand: ScriptCommand {
     static let topic = Topic.training
     static let summary = "Write the model (spec, weights, vocabularies; checksummed, atomic)"
     static let examples = ["save model \"out/paddle.model\""]
-    @Argument("the model file") var path: ScriptPath
+    @Argument("the model file") var path: OutputPath
 
     func run(_ context: CommandContext) throws -> Value {
         guard let model = context.session.model else { throw context.failure("there is no model to save", help: "train one first") }

@@ -9,9 +9,11 @@ private let onErrorDoc = "skip malformed lines (counted, first few shown) or sto
 
 extension CommandContext {
     /// Installs a freshly loaded log and prints what came in.
-    func install(_ log: ClickLog, source: String, files: [String] = []) -> Value {
+    func install(_ log: ClickLog, source: String, files: [String] = [], record: String? = nil) -> Value {
         session.data.setLog(log)
         session.dataSource = source
+        let provenance = record ?? source
+        if !interpreter.dataSources.contains(provenance) { interpreter.dataSources.append(provenance) }
         for f in files where !interpreter.dataFiles.contains(f) { interpreter.dataFiles.append(f) }
         let r = log.loadReport
         var line = "loaded \(source): \(log.numUsers) users, \(log.numItems) items, \(log.numClicks) clicks"
@@ -26,6 +28,13 @@ extension CommandContext {
 
     /// A load's `on_error=`, else the session's setting.
     func onError(_ given: OnError?) -> OnError { given ?? session.settings.on_error }
+}
+
+/// Every parameter of a generated log, so a report says how to make it again:
+/// "generator users=2000 items=1000 ... seed=7" (the library's names).
+func generatorRecord(_ o: GeneratorOptions) -> String {
+    let fields = Mirror(reflecting: o).children.compactMap { c in c.label.map { "\($0)=\(c.value)" } }
+    return "generator " + fields.joined(separator: " ")
 }
 
 /// The regular files of a folder (sorted), or the path itself.
@@ -114,26 +123,40 @@ struct LoadCSVCommand: ScriptCommand {
     }
 }
 
+/// `load auto`'s source: the word "synthetic" or a path (checked like any input).
+struct DataSource: ArgumentValue, FileArgument, CustomStringConvertible {
+    let path: ScriptPath
+    static var argumentType: ParamType { .path }
+    init?(argument: Value) {
+        guard let p = ScriptPath(argument: argument) else { return nil }
+        path = p
+    }
+    var argument: Value { path.argument }
+    var description: String { path.written }
+    var isSynthetic: Bool { path.written == "synthetic" }
+    var fileToCheck: (path: String, role: FileRole)? { isSynthetic ? nil : path.fileToCheck }
+}
+
 struct LoadAutoCommand: ScriptCommand {
     static let name = "load auto"
     static let topic = Topic.data
     static let summary = "Load by looking: \"synthetic\" generates the built-in data, a folder is MovieLens, a file is Paddle format"
     static let examples = ["let data = \"synthetic\"   # ydnn run recipe.ydnn --set data=../shared/data/ml-100k\nload auto $data"]
-    @Argument("\"synthetic\", a MovieLens folder or a Paddle-format file") var source: ScriptPath
+    @Argument("\"synthetic\", a MovieLens folder or a Paddle-format file") var source: DataSource
     @Option(onErrorDoc) var on_error: OnError?
 
     func validate() throws {
-        if source.text.lowercased().hasSuffix(".csv") {
+        if source.path.text.lowercased().hasSuffix(".csv") {
             throw $source.failure("a CSV file needs its columns named", help: "load csv \"\(source)\" user=... item=... time=...")
         }
     }
 
     func run(_ context: CommandContext) throws -> Value {
-        let source = self.source.text
-        if source == "synthetic" {
+        let source = self.source.path.text
+        if self.source.isSynthetic {
             var o = GeneratorOptions()
             o.seed = context.session.seed
-            return context.install(try ClickLog.generate(o), source: "generated (seed \(o.seed))")
+            return context.install(try ClickLog.generate(o), source: "generated (seed \(o.seed))", record: generatorRecord(o))
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
@@ -166,7 +189,7 @@ struct GenerateCommand: ScriptCommand {
     @Option("chance a click stays in the previous click's category", .number(0...1)) var stickiness = 0.5
     @Option("chance a user's favourite category is their province's", .number(0...1)) var province_bias = 0.5
     @Option("the generator's seed (default: the session seed)", .integer(0...Int.max)) var seed: Int?
-    @Option("also write the log in Paddle format to this file") var out: ScriptPath?
+    @Option("also write the log in Paddle format to this file") var out: OutputPath?
 
     func run(_ context: CommandContext) throws -> Value {
         var o = GeneratorOptions()
@@ -179,7 +202,7 @@ struct GenerateCommand: ScriptCommand {
         var stage = StageProgress(context.interpreter, "generate")
         let log = try ClickLog.generate(o) { done, total in stage.update(Double(done) / Double(total), "\(done)/\(total) users") }
         stage.finish()
-        let result = context.install(log, source: "generated (seed \(o.seed))")
+        let result = context.install(log, source: "generated (seed \(o.seed))", record: generatorRecord(o))
         if let out {
             let bytes = try log.writePaddle(to: out.text)
             context.console.print("wrote \(out) (\(bytes) bytes, Paddle format)")
@@ -206,12 +229,19 @@ struct StatsCommand: ScriptCommand {
         }
         context.console.print("vocabulary (min_count=\(vocab.minCount), <unk> not counted):")
         context.console.table(table, indent: "  ")
-        let samples = try context.samplesShowingProgress()
-        context.console.print("samples     \(samples.report)")
+        // Describing data that yields no samples (every item below min_count) is
+        // still a description: say why there are none, and do not fail.
+        var train = 0, test = 0
+        do {
+            let samples = try context.samplesShowingProgress()
+            context.console.print("samples     \(samples.report)")
+            (train, test) = (samples.report.trainSamples, samples.report.testSamples)
+        } catch let error as DataError {
+            context.console.print("samples     none: \(error)")
+        }
         return .record([("users", .integer(stats.users)), ("items", .integer(stats.items)),
                         ("clicks", .integer(stats.clicks)), ("malformed", .integer(stats.malformedLines)),
-                        ("train_samples", .integer(samples.report.trainSamples)),
-                        ("test_users", .integer(samples.report.testSamples))])
+                        ("train_samples", .integer(train)), ("test_users", .integer(test))])
     }
 }
 

@@ -181,7 +181,7 @@ struct PlotCommand: ScriptCommand {
     static let summary = "Chart the training loss or a metric across experiments, in the terminal and as SVG"
     static let examples = ["plot loss", "plot hr@50 out=\"out/hr50.svg\""]
     @Argument("loss, age (recommended vs target age, from age@K), or a metric such as hr@50") var what: Value
-    @Option("also write the chart to this SVG file") var out: ScriptPath?
+    @Option("also write the chart to this SVG file") var out: OutputPath?
     @Option("moving-average window for loss (default: about 1/60 of the batches)", .integer(1...100_000)) var smooth: Int?
 
     var subject: PlotSubject? {

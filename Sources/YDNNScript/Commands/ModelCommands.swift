@@ -141,6 +141,8 @@ struct TrainCommand: ScriptCommand {
     @Option("learning rate (default: adam 0.001, adagrad 0.05, sgd 0.1)", .number(1e-12...100)) var lr: Double?
     @Option("L2 penalty on updated weights", .number(0...100)) var l2 = 0.0
     @Option("training threads (default: the threads setting)", .integer(1...256)) var threads: Int?
+    @Option("stop after this many batches, as Ctrl-C does (what :save records for an interrupted train)",
+            .integer(1...Int.max)) var batches: Int?
 
     func run(_ context: CommandContext) throws -> Value {
         let console = context.console
@@ -150,6 +152,8 @@ struct TrainCommand: ScriptCommand {
             epochs: epochs, batchSize: batch,
             optimizer: OptimizerSpec(optimizer, learningRate: lr.map(Float.init), l2: Float(l2)),
             threads: threads ?? context.session.settings.threads)
+        options.maxBatches = batches
+        options.shuffle = Self.reshufflesEachEpoch(context.session.data.sampleOptions.shuffle)
         options.noiseWeights = samples.negativeWeights(context.session.data.negatives)
         // Data that does not fit the network (e.g. weighted=on without ratings) fails
         // here, before the epoch table's header is printed.
@@ -186,10 +190,34 @@ struct TrainCommand: ScriptCommand {
             console.chart(Charts.svgLineChart([series], title: "Training loss", xLabel: "batch",
                                               yLabel: "loss (moving average of \(window))"), title: "training loss")
         }
-        // Ctrl-C stopped training after a batch: the weights are kept, the script stops.
-        if report.outcome == .interrupted { throw Interrupted() }
+        // Ctrl-C stopped training after a batch: the weights are kept, the script
+        // stops, and the transcript records what ran, so a saved session replays it.
+        if report.outcome == .interrupted {
+            let done = report.batchLosses.count
+            throw Interrupted(ranAs: Self.replay(context.statement.span.text, batches: done)
+                              + "  # interrupted after \(done) batch(es), in epoch \(report.epochLosses.count) of \(epochs)")
+        }
         return .record([("loss", .float(report.epochLosses.last ?? .nan)), ("epochs", .integer(report.epochLosses.count)),
                         ("samples_per_second", .float(report.samplesPerSecond))])
+    }
+}
+
+extension TrainCommand {
+    /// Only `shuffle full` reshuffles every epoch; `none` keeps log order and
+    /// `buffer` its streamed order, as their names promise.
+    static func reshufflesEachEpoch(_ shuffle: SampleOptions.Shuffle) -> Bool {
+        if case .full = shuffle { return true }
+        return false
+    }
+
+    /// The statement as it would run again for `batches` batches.
+    static func replay(_ text: String, batches: Int) -> String {
+        let code = text.split(separator: "#", maxSplits: 1).first.map(String.init) ?? text
+        let trimmed = code.trimmingCharacters(in: .whitespaces)
+        if let r = trimmed.range(of: #"batches\s*=\s*[^\s]+"#, options: .regularExpression) {
+            return trimmed.replacingCharacters(in: r, with: "batches=\(batches)")
+        }
+        return trimmed + " batches=\(batches)"
     }
 }
 

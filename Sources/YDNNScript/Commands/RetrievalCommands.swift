@@ -152,8 +152,14 @@ struct RecallCommand: ScriptCommand {
             query = q
         }
         let vector = try userVectorSet(model, query).row(0)
-        let results = try context.searchIndex(model).search(vector, k: top, excluding: excludeSet(samples, user: userIndex, exclude_seen))
-        return context.show(results, samples)
+        let excluded = excludeSet(samples, user: userIndex, exclude_seen)
+        let results = try context.searchIndex(model).search(vector, k: top, excluding: excluded)
+        let value = context.show(results, samples)
+        if let why = shortListReason(found: results.count, wanted: top, catalogue: model.itemCount, excluded: excluded.count,
+                                     finite: vector.allSatisfy(\.isFinite)) {
+            context.console.print("note: \(why)")
+        }
+        return value
     }
 }
 
@@ -197,7 +203,7 @@ struct VectorsCommand: ScriptCommand {
     static let summary = "Export user or item vectors for numpy, Faiss and other tools"
     static let examples = ["vectors items \"out/items.npy\"", "vectors users \"out/users.fvecs\" lsh=on"]
     @Argument("users (at serving time, after all their clicks) or items") var which: VectorOwner
-    @Argument("the output file") var path: ScriptPath
+    @Argument("the output file") var path: OutputPath
     @Option("file format (default: from the extension, else tsv)") var format: VectorFileFormat?
     @Option("apply the SIMPLE-LSH transform first") var lsh = false
 
@@ -228,7 +234,7 @@ struct MineCommand: ScriptCommand {
     static let topic = Topic.retrieval
     static let summary = "Offline mining: every user's top items after all their clicks, as TSV (user, rank, item, score)"
     static let examples = ["mine \"out/recs.tsv\" top=100"]
-    @Argument("the output file") var path: ScriptPath
+    @Argument("the output file") var path: OutputPath
     @Option("items per user", .integer(1...100_000)) var top = 100
     @Option("only these user keys (default: every user)") var users: [Name]?
     @Option("leave out items the user already clicked") var exclude_seen = true
@@ -254,7 +260,14 @@ struct MineCommand: ScriptCommand {
             progress: { done, total in bar.update(fraction: Double(done) / Double(max(total, 1)), "\(done)/\(total) users") })
         bar.clear()
         context.console.print("mined top \(top) for \(summary.users) users: \(summary.rows) rows in \(path)")
-        context.console.table(try Self.preview(path.text, rows: min(top, 5)), title: "first rows of \(path)")
+        if summary.rows == 0 {
+            let finite = (0..<vectors.count).allSatisfy { vectors.row($0).allSatisfy(\.isFinite) }
+            let why = summary.users == 0 ? "there are no users to mine"
+                : shortListReason(found: 0, wanted: top, catalogue: model.itemCount,
+                                  excluded: seen.map(\.count).min() ?? 0, finite: finite) ?? "no item scored"
+            context.console.print("note: no rows: \(why)")
+        }
+        if summary.rows > 0 { context.console.table(try Self.preview(path.text, rows: min(top, 5)), title: "first rows of \(path)") }
         return .integer(summary.rows)
     }
 
@@ -276,3 +289,16 @@ var retrievalCommands: [CommandType] { [
     IndexExactCommand.self, IndexLSHCommand.self, IndexHNSWCommand.self,
     RecallCommand.self, SimilarCommand.self, PopularCommand.self, VectorsCommand.self, MineCommand.self,
 ] }
+
+/// Why a list came back shorter than asked (nil: it did not, or the catalogue
+/// is simply smaller): said out loud, so an empty table is never a silent answer.
+func shortListReason(found: Int, wanted: Int, catalogue: Int, excluded: Int, finite: Bool) -> String? {
+    guard found < wanted else { return nil }
+    if !finite { return "the user vector is not finite (NaN or infinite weights?), so no item can score" }
+    let candidates = catalogue - excluded   // `excluded` counts id 0, the padding / <unk> item
+    if found == 0 && candidates <= 0 {
+        return "every item is excluded: the user has clicked all \(catalogue - 1) items (exclude_seen=off shows them)"
+    }
+    if found >= candidates { return nil }
+    return "only \(found) of \(wanted) items have a finite score"
+}

@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// Tab completion for the REPL, read from the registry: command names at the
 /// start of a statement, the current command's options (`epo` → `epochs=`) and
@@ -75,7 +76,7 @@ public struct Completer {
     }
 
     func paths(matching partial: String) -> [String] {
-        let expanded = (partial as NSString).expandingTildeInPath
+        let expanded = WriteSandbox.expandTilde(partial)
         let dir: String, prefix: String
         if let slash = partial.lastIndex(of: "/") {
             dir = String(expanded[...(expanded.lastIndex(of: "/") ?? expanded.startIndex)])

@@ -37,7 +37,7 @@ public struct MetaCommands {
             console.table(table)
         case ":save":
             guard !argument.isEmpty else { console.error("usage: :save FILE"); return false }
-            let path = Self.unquote(argument)
+            let path = WriteSandbox.expandTilde(Self.unquote(argument))
             var text = "# saved from the ydnn REPL\n"
             if !interpreter.transcript.contains(where: { $0.hasPrefix("seed ") }) && interpreter.seed != 0 {
                 text += "seed \(interpreter.seed)\n"
@@ -47,14 +47,16 @@ public struct MetaCommands {
                 try AtomicFileWriter.write(text, to: path)
                 console.print("saved \(interpreter.transcript.count) statement\(interpreter.transcript.count == 1 ? "" : "s") to \(path)")
             } catch {
-                console.error("error: cannot write \(path): \(error.localizedDescription)")
+                console.error("error: \(error)")
                 return false
             }
         case ":load":
             guard !argument.isEmpty else { console.error("usage: :load FILE"); return false }
-            let path = Self.unquote(argument)
+            let path = WriteSandbox.expandTilde(Self.unquote(argument))
             do {
-                try interpreter.run(path: path)
+                // A loaded recipe may also write in its own folder, as under `ydnn run`.
+                let folder = (WriteSandbox.absolute(path) as NSString).deletingLastPathComponent
+                try WriteSandbox.current.adding(folder).during { try interpreter.run(path: path) }
                 let absolute = (path as NSString).isAbsolutePath ? path
                     : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
                 interpreter.record("include \(Value.string(absolute).literal)")

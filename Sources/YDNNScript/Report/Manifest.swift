@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// What a reader needs to know a report's numbers can be reproduced: which ydnn,
 /// which recipe and data (by SHA-256, not just by name), seed, threads, and how
@@ -16,8 +17,14 @@ public struct RunManifest: Sendable, Equatable {
     public var recipePath: String?
     public var recipeSHA256: String?
     public var dataFiles: [DataFile] = []
+    /// `--set name=value` as given, by name.
+    public var overrides: [String: String] = [:]
+    /// How each data set the run used came to be: a loader and its file, or
+    /// the generator with every parameter (`generate users=2000 ... seed=7`).
+    public var dataSources: [String] = []
     public var seed: UInt64?
     public var threads: Int
+    public var machine: MachineInfo? = .current
     /// Seconds from the start of the run to when the report was written.
     public var wallTimeSeconds: Double?
     public var date: Date
@@ -58,15 +65,24 @@ public struct RunManifest: Sendable, Equatable {
         var r: [(String, String)] = [("ydnn version", version)]
         r.append(("recipe", recipePath ?? "(interactive)"))
         if let h = recipeSHA256 { r.append(("recipe sha256", h)) }
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) { r.append(("--set \(name)", value)) }
+        for d in dataSources { r.append(("data source", d)) }
         for f in dataFiles { r.append(("data \(f.path)", "sha256 \(f.sha256) (\(f.bytes) bytes)")) }
         r.append(("seed", seed.map { String($0) } ?? "(not set)"))
         r.append(("threads", String(threads)))
+        if let m = machine {
+            r.append(("os", m.os))
+            r.append(("cpu", "\(m.cpu) (\(m.cores) cores)"))
+            r.append(("blas", m.blas))
+        }
         if let t = wallTimeSeconds { r.append(("wall time", String(format: "%.1f s", t))) }
         r.append(("date", Self.isoDate(date)))
         return r
     }
 
-    /// The manifest as JSON-ready values (snake_case keys), for runs.jsonl.
+    /// The manifest as JSON-ready values (snake_case keys), for runs.jsonl:
+    /// ydnn_version, threads, date, data, recipe, recipe_sha256, seed,
+    /// wall_time_s, overrides, data_sources, machine {os, cpu, cores, blas}.
     public var jsonObject: [String: Any] {
         var o: [String: Any] = [
             "ydnn_version": version,
@@ -78,6 +94,9 @@ public struct RunManifest: Sendable, Equatable {
         o["recipe_sha256"] = recipeSHA256 ?? NSNull()
         o["seed"] = seed.map { NSNumber(value: $0) } ?? NSNull()
         o["wall_time_s"] = wallTimeSeconds.flatMap { $0.isFinite ? $0 : nil } ?? NSNull()
+        o["overrides"] = overrides
+        o["data_sources"] = dataSources
+        if let m = machine { o["machine"] = ["os": m.os, "cpu": m.cpu, "cores": m.cores, "blas": m.blas] as [String: Any] }
         return o
     }
 }

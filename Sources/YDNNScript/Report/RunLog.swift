@@ -36,10 +36,10 @@ public struct ExperimentRecord: Sendable {
 /// `runs.jsonl` beside the recipe, so results accumulate across runs and can be
 /// read back with any JSON-lines tool.
 ///
-/// Appends go through O_APPEND with the whole batch in one write(2), so two runs
-/// finishing together interleave whole lines, never bytes; and a line cut short
-/// by a crash is closed with a newline before ours, so it cannot swallow the
-/// next record.
+/// Appends go through `AtomicFileWriter.append` (old lines and new written
+/// together, then renamed over the log, under a folder lock), so two runs
+/// finishing together each add their lines, a kill leaves the old log or the
+/// longer one, and a line cut short by an older crash is closed with a newline.
 public enum RunLog {
     /// `runs.jsonl` in the recipe's directory.
     public static func defaultPath(forRecipe recipePath: String) -> String {
@@ -90,32 +90,9 @@ public enum RunLog {
         guard !records.isEmpty else { return }
         var text = ""
         for r in records { text += try line(for: r, manifest: manifest, time: time) + "\n" }
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw posixError("cannot open \(path)") }
-        defer { close(fd) }
-        // A previous writer that died mid-line left no newline: start ours on a fresh line.
-        var st = stat()
-        if fstat(fd, &st) == 0, st.st_size > 0 {
-            let rfd = open(path, O_RDONLY | O_CLOEXEC)
-            if rfd >= 0 {
-                var last: UInt8 = 0
-                if pread(rfd, &last, 1, off_t(st.st_size - 1)) == 1, last != UInt8(ascii: "\n") { text = "\n" + text }
-                close(rfd)
-            }
-        }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw posixError("cannot write \(path)")
-            }
-            written += n
-        }
+        // The log is ydnn's record of the run, not a file the recipe chose, so the
+        // recipe's sandbox does not apply; links and read-only files are still refused.
+        try AtomicFileWriter.append(text, to: path, sandbox: .unrestricted)
     }
 
     /// Reads the log back: one object per non-empty line that parses; lines that
@@ -125,11 +102,5 @@ public enum RunLog {
         return text.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }
-    }
-
-    private static func posixError(_ what: String) -> Error {
-        let code = errno
-        return NSError(domain: NSPOSIXErrorDomain, code: Int(code),
-                       userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
     }
 }

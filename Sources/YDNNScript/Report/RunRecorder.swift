@@ -32,10 +32,22 @@ public final class RunRecorder {
         return console
     }
 
-    /// Starts a notebook cell at each top-level statement.
+    /// Starts a notebook cell at each top-level statement. The `let` a `--set`
+    /// replaces is shown with the value that ran, and the recipe's own after it.
     public func attach(to interpreter: Interpreter) {
-        interpreter.onTopLevelStatement = { [unowned self] statement in
-            self.notebook.beginStatement(statement.span.text, line: statement.span.file.location(of: statement.span.start).line)
+        var replaced: Set<String> = []
+        interpreter.onTopLevelStatement = { [unowned self, unowned interpreter] statement in
+            var text = statement.span.text
+            if case .binding(let name, _, let bound, _) = statement, let o = interpreter.overrides[name],
+               replaced.insert(name).inserted {
+                var ignored: [Diagnostic] = []
+                let original: Value? = if case .expression(let e) = bound {
+                    evaluate(e, lookup: { _ in nil }, errors: &ignored)
+                } else { nil }
+                let shown = (try? o.value(replacing: original))?.literal ?? o.text
+                text = "let \(name) = \(shown)   # --set \(name)=\(o.text); the recipe says: \(text)"
+            }
+            self.notebook.beginStatement(text, line: statement.span.file.location(of: statement.span.start).line)
         }
     }
 
@@ -46,6 +58,8 @@ public final class RunRecorder {
         m.threads = interpreter.threads
         m.wallTimeSeconds = Date().timeIntervalSince(start)
         for f in interpreter.dataFiles { try? m.addDataFile(f) }
+        m.overrides = interpreter.overrides.mapValues(\.text)
+        m.dataSources = interpreter.dataSources
         return m
     }
 
@@ -53,7 +67,8 @@ public final class RunRecorder {
     @discardableResult
     public func writeReport(to path: String, interpreter: Interpreter) throws -> [String] {
         notebook.manifest = manifest(for: interpreter)
-        return try notebook.write(to: path)
+        // The user named the report on the command line; the recipe's sandbox is not theirs.
+        return try WriteSandbox.unrestricted.during { try notebook.write(to: path) }
     }
 
     /// Appends one line per experiment to `runs.jsonl` beside the recipe; returns its path.

@@ -76,6 +76,8 @@ protocol DeclaredParameter: AnyObject {
     /// Stores a checked script value (nil: not given) and where it was written.
     func bind(name: String, value: Value?, span: Span?)
     func bindRest(name: String, values: [Value], spans: [Span])
+    /// The files the bound values name, with where each was written.
+    var files: [(path: String, role: FileRole, span: Span?)] { get }
 }
 
 /// The shared storage of `@Argument` and `@Option`.
@@ -103,6 +105,11 @@ public class SingleParameter<T: ArgumentValue> {
     }
 
     func bindRest(name: String, values: [Value], spans: [Span]) {}
+
+    var files: [(path: String, role: FileRole, span: Span?)] {
+        guard let v = value ?? defaultValue, let f = (v as? FileArgument)?.fileToCheck else { return [] }
+        return [(f.path, f.role, info.span)]
+    }
 
     /// The bound value, else the default, else absent. Binding checks required
     /// parameters before a handler runs, so the last case is a declaration bug.
@@ -161,6 +168,9 @@ public final class Rest<T: ArgumentValue>: DeclaredParameter {
         self.values = values.compactMap(T.init(argument:))
         self.spans = spans
     }
+    var files: [(path: String, role: FileRole, span: Span?)] {
+        zip(values, spans).compactMap { v, span in (v as? FileArgument)?.fileToCheck.map { ($0.path, $0.role, span) } }
+    }
     public var wrappedValue: [T] { values }
     /// Where each value was written.
     public var projectedValue: [Span] { spans }
@@ -186,6 +196,9 @@ extension ScriptCommand {
         return CommandSpec(name, topic: topic, summary, positionals: params(.positional), rest: params(.rest).first,
                            options: params(.option), takesBlock: takesBlock, examples: examples, command: Self.self)
     }
+
+    /// The files the statement's arguments name (inputs to check, outputs to judge).
+    var files: [(path: String, role: FileRole, span: Span?)] { parameters().flatMap { $0.parameter.files } }
 
     /// An instance holding a statement's checked arguments. `complete` is false
     /// when some value is known only at run time (then `validate` cannot run yet).

@@ -22,6 +22,8 @@ public final class Interpreter {
     var activeExperiment: ExperimentResult?
     /// Every data file read this session (hashed into the run manifest).
     public internal(set) var dataFiles: [String] = []
+    /// How every data set loaded this session came to be (for the manifest).
+    public internal(set) var dataSources: [String] = []
     let sources: SourceLoader
     /// Called before each top-level statement of a file run by `run(path:)` (the
     /// notebook report starts a new entry there).
@@ -78,15 +80,24 @@ public final class Interpreter {
 
     // MARK: - REPL input
 
+    /// Checks text without running it (what `run(source:)` does first): every
+    /// syntax and check error, in order.
+    public func check(source: String, name: String = "<repl>") -> [Diagnostic] {
+        parseAndCheck(SourceFile(name: name, text: source)).errors
+    }
+
+    private func parseAndCheck(_ file: SourceFile) -> (statements: [Statement], errors: [Diagnostic]) {
+        let (statements, syntaxErrors) = Parser.parse(file, commandNames: Set(registry.names))
+        let check = Walk(.check, env: variables.mapValues { Optional($0) }, overrides: [:])
+        if syntaxErrors.isEmpty { try? walk(statements, check) }
+        return (statements, syntaxErrors + check.sortedDiagnostics)
+    }
+
     /// Runs text typed at the REPL (or piped in): parse, check, run. Errors are
     /// printed; the session keeps everything that ran before the error.
     @discardableResult
     public func run(source: String, name: String = "<repl>", firstLine: Int = 1) -> Bool {
-        let file = SourceFile(name: name, text: source, firstLine: firstLine)
-        let (statements, syntaxErrors) = Parser.parse(file, commandNames: Set(registry.names))
-        let check = Walk(.check, env: variables.mapValues { Optional($0) }, overrides: [:])
-        if syntaxErrors.isEmpty { try? walk(statements, check) }
-        let errors = syntaxErrors + check.sortedDiagnostics
+        let (statements, errors) = parseAndCheck(SourceFile(name: name, text: source, firstLine: firstLine))
         if !errors.isEmpty {
             console.error(Diagnostics(errors).description)
             return false
@@ -96,8 +107,9 @@ public final class Interpreter {
         for statement in statements {
             do {
                 try walk([statement], run)
-                transcript.append(statement.span.text)
+                if Self.belongsInTranscript(statement) { transcript.append(statement.span.text) }
             } catch {
+                if let stop = error as? Interrupted, let ranAs = stop.ranAs { transcript.append(ranAs) }
                 adoptVariables(run)
                 report(error)
                 return false
@@ -119,6 +131,12 @@ public final class Interpreter {
         case is Interrupted: console.error("interrupted")
         default: console.error("error: \(error)")
         }
+    }
+
+    /// `help` and `show` only look: a saved session leaves them out.
+    static func belongsInTranscript(_ statement: Statement) -> Bool {
+        guard case .command(let c) = statement else { return true }
+        return !["help", "show"].contains(c.name)
     }
 
     /// Adds a statement to the transcript (for `:load`, which runs a file in place).
@@ -212,6 +230,7 @@ public final class Interpreter {
                 }
             }
         }
+        try checkFiles(of: command, statement, walk)
         if walk.mode == .check {
             if let block = statement.block {
                 // The block's own variables are known only when it runs.
@@ -225,7 +244,9 @@ public final class Interpreter {
         let context = CommandContext(interpreter: self, statement: statement, walk: walk)
         do {
             return try command.run(context)
-        } catch is Interrupted, is Cancelled {
+        } catch let stop as Interrupted {
+            throw stop
+        } catch is Cancelled {
             // One rule for Ctrl-C: whatever it stops, the command ends "interrupted" (exit 130).
             throw Interrupted()
         } catch {
@@ -277,6 +298,9 @@ public struct CommandContext {
 
 /// Thrown when Ctrl-C stops a script between statements.
 public struct Interrupted: Error, CustomStringConvertible {
-    public init() {}
+    /// What the stopped statement did, as a statement that does it again (an
+    /// interrupted `train` ran `batches=K`), for the transcript; nil: nothing kept.
+    public var ranAs: String?
+    public init(ranAs: String? = nil) { self.ranAs = ranAs }
     public var description: String { "interrupted" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import YDNN
 
 /// Reads and parses script files (includes), caching each by absolute path.
 final class SourceLoader {
@@ -9,11 +10,14 @@ final class SourceLoader {
 
     /// `path` relative to the directory of the including file (or the working directory).
     func resolve(_ path: String, relativeTo file: SourceFile) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
+        let expanded = WriteSandbox.expandTilde(path)
         if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
         let base = file.path.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
         return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
     }
+
+    /// The largest recipe read (16 MB: the largest example is 2 KB).
+    static let largestRecipe = 16 << 20
 
     struct ParsedFile {
         let file: SourceFile
@@ -25,6 +29,17 @@ final class SourceLoader {
     /// Reads and parses a file; throws `ScriptIOError` if it cannot be read.
     func load(_ absolutePath: String) throws -> ParsedFile {
         if let hit = cache[absolutePath] { return hit }
+        // A recipe is a regular file of text: `include "/dev/zero"` or a FIFO
+        // would never end, and a huge file is not a recipe.
+        var st = stat()
+        if stat(absolutePath, &st) == 0 {
+            if (st.st_mode & S_IFMT) != S_IFREG {
+                throw ScriptIOError(message: "\(Self.displayName(absolutePath)) is not a regular file")
+            }
+            if st.st_size > Self.largestRecipe {
+                throw ScriptIOError(message: "\(Self.displayName(absolutePath)) is \(st.st_size) bytes: more than a recipe (\(Self.largestRecipe >> 20) MB)")
+            }
+        }
         guard let data = FileManager.default.contents(atPath: absolutePath) else {
             let shown = Self.displayName(absolutePath)
             throw ScriptIOError(message: FileManager.default.fileExists(atPath: absolutePath)

@@ -19,6 +19,9 @@ final class Walk {
     /// Absolute paths of the files being walked, outermost first (include cycles).
     var fileStack: [String] = []
     private var includeSites: [Span] = []
+    /// Resolved paths the statements walked so far write (so `check` accepts
+    /// reading them later in the same recipe).
+    var plannedOutputs: Set<String> = []
 
     init(_ mode: Mode, env: [String: Value?], overrides: [String: Override]) {
         self.mode = mode; self.env = env; self.overrides = overrides

@@ -85,17 +85,54 @@ extension Array: ArgumentValue where Element: ArgumentValue {
     public var argument: Value { .list(map(\.argument)) }
 }
 
-/// A file path as written in a recipe (a string; the REPL completes file names).
-public struct ScriptPath: ArgumentValue, Sendable, CustomStringConvertible {
-    public let text: String
-    public init(_ text: String) { self.text = text }
+/// What a command does with a file it names: `check` verifies that an input
+/// exists (or that an earlier statement writes it) and that an output is
+/// inside the write sandbox.
+public enum FileRole: Sendable { case input, output }
+
+/// A parameter naming a file, as the walker sees it (nil: nothing to check).
+public protocol FileArgument {
+    var fileToCheck: (path: String, role: FileRole)? { get }
+}
+
+/// A path as written in a recipe (a string; the REPL completes file names).
+/// `text` is the path to open: `~` expanded from `$HOME`, the one expansion
+/// everywhere; `description` is as written.
+public protocol PathArgument: ArgumentValue, FileArgument, Sendable, CustomStringConvertible {
+    static var role: FileRole { get }
+    var written: String { get }
+    init(_ written: String)
+}
+
+extension PathArgument {
+    public var text: String { WriteSandbox.expandTilde(written) }
     public static var argumentType: ParamType { .path }
     public init?(argument: Value) {
         guard case .string(let s) = argument else { return nil }
-        text = s
+        self.init(s)
     }
-    public var argument: Value { .string(text) }
-    public var description: String { text }
+    public var argument: Value { .string(written) }
+    public var description: String { written }
+    public var fileToCheck: (path: String, role: FileRole)? { (text, Self.role) }
+}
+
+/// A file a command reads.
+public struct ScriptPath: PathArgument {
+    public static let role = FileRole.input
+    public let written: String
+    public init(_ written: String) { self.written = written }
+}
+
+/// A file a command writes. It goes through the one atomic writer, inside the
+/// write sandbox; `check` refuses a path outside it where the path is known.
+public struct OutputPath: PathArgument {
+    public static let role = FileRole.output
+    public let written: String
+    public init(_ written: String) { self.written = written }
+}
+
+extension Optional: FileArgument where Wrapped: FileArgument {
+    public var fileToCheck: (path: String, role: FileRole)? { self?.fileToCheck }
 }
 
 /// A name: a feature, a user or item key (a bare word, a string or an integer).
