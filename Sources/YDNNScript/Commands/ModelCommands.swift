@@ -151,6 +151,7 @@ struct TrainCommand: ScriptCommand {
             optimizer: OptimizerSpec(optimizer, learningRate: lr.map(Float.init), l2: Float(l2)),
             threads: threads ?? context.session.settings.threads)
         options.noiseWeights = samples.negativeWeights(context.session.data.negatives)
+        context.session.lastTraining = TorchRecBundle.Training(epochs: epochs, batch: batch, optimizer: options.optimizer)
         // Data that does not fit the network (e.g. weighted=on without ratings) fails
         // here, before the epoch table's header is printed.
         try model.validate(samples.train)
