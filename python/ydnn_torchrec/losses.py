@@ -21,20 +21,21 @@ class OutputLoss:
         self.item_count = len(noise)
         self.seed = seed
 
-    def candidates(self, labels, step, rank, global_labels=None):
+    def candidates(self, labels, step, rank, global_batch, global_labels=None):
         """The output ids to look up (numpy int64) and what `loss` needs to read them.
 
-        nce: per sample [label, k noise ids] drawn from q (per rank, like ydnn's per-sample draws);
-        sampled: every sample's label, then k ids from q shared by the whole global batch
-        (the same generator state on every rank); full: every item; in_batch: the unique
-        labels of the global batch."""
+        Noise is drawn for the whole global batch from one generator state per step, the
+        same on every rank, and each rank takes its rows: 1 and N ranks train on the same
+        samples with the same negatives. nce: per sample [label, k noise ids] from q;
+        sampled: every sample's label, then k ids from q shared by the global batch;
+        full: every item; in_batch: the unique labels of the global batch."""
         B = len(labels)
+        g = torch.Generator().manual_seed(self.seed * 7919 + step * 1009)
         if self.kind == "nce":
-            g = torch.Generator().manual_seed(self.seed * 7919 + step * 1009 + rank)
-            negs = torch.multinomial(self.noise, B * self.k, replacement=True, generator=g).numpy().reshape(B, self.k)
+            negs = torch.multinomial(self.noise, global_batch * self.k, replacement=True, generator=g).numpy()
+            negs = negs.reshape(global_batch, self.k)[rank * B:(rank + 1) * B]
             return np.concatenate([labels[:, None], negs], 1).reshape(-1), negs
         if self.kind == "sampled_softmax":
-            g = torch.Generator().manual_seed(self.seed * 7919 + step * 1009)
             negs = torch.multinomial(self.noise, self.k, replacement=True, generator=g).numpy()
             return np.concatenate([labels, negs]), negs
         if self.kind == "full_softmax":

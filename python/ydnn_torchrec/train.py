@@ -175,7 +175,7 @@ def main(argv=None):
                 parts = [torch.zeros_like(mine) for _ in range(world)]
                 dist.all_gather(parts, mine)
                 global_labels = torch.cat(parts).cpu().numpy()
-            cand, extra = loss_fn.candidates(batch.labels, step, rank, global_labels)
+            cand, extra = loss_fn.candidates(batch.labels, step, rank, global_batch, global_labels)
             u, w, b = dmp(net.inputs(batch, cand, device))
             loss_sum = loss_fn.loss(u, w, b, batch.labels, extra, cand)
             dopt.zero_grad(set_to_none=True)

@@ -1,0 +1,61 @@
+"""(a) Forward parity: a ydnn model's weights, loaded into the TorchRec network, give
+ydnn's user vectors and logits within 1e-5 (every encoder kind, both loss families)."""
+import os
+
+import numpy as np
+import pytest
+
+from conftest import run_ydnn
+
+DATA = """seed 3
+generate users=300 items=200 categories=10
+vocab min_count=2
+split holdout=last
+window 5
+"""
+
+NETWORKS = {
+    "nce": """embed user_id 16
+embed province 8
+embed city 6
+embed categories 8 pool=avg
+embed tags 8 pool=max
+embed phone 4 pool=sum last_slot=on
+lstm items 16 pool=max
+attention items dim=8 last_slot=on
+dense 32 relu
+dense 15 relu
+nce negatives=5 noise=frequency
+""",
+    "softmax": """embed user_id 12
+embed tags 8 pool=sum
+lstm items 12 pool=last
+dense 16 relu
+normalize temperature=0.1
+softmax sampled=20 logq=on
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_user_vectors_and_logits_match(tmp_path, name):
+    from ydnn_torchrec import vectors, weights
+    from ydnn_torchrec.bundle import Bundle
+    tmp = str(tmp_path)
+    run_ydnn(tmp, "parity.ydnn", DATA + NETWORKS[name] + f"""train epochs=1 batch=64
+export torchrec "{tmp}/bundle" weights=on
+vectors users "{tmp}/users.npy"
+vectors items "{tmp}/items.npy"
+""")
+    bundle = Bundle(os.path.join(tmp, "bundle"))
+    tensors, _ = weights.read(os.path.join(tmp, "bundle", "init"), bundle)
+    users, logits = vectors.compute(bundle, tensors, "serving", logit_rows=32)
+    want_users = np.load(os.path.join(tmp, "users.npy"))
+    items = np.load(os.path.join(tmp, "items.npy"))
+    assert users.shape == want_users.shape
+    assert np.abs(users - want_users).max() < 1e-5
+    # ydnn's vectors: user [1, u], item [T b, w] (w normalised when the model normalises),
+    # so logits u.w/T + b are their inner product over T.
+    want_logits = want_users[:32] @ items.T / float(bundle.spec["temperature"])
+    assert np.abs(logits - want_logits).max() < 1e-5 * max(1.0, np.abs(want_logits).max())
+    assert np.abs(want_logits).max() > 0.1  # a trained model, not zeros
