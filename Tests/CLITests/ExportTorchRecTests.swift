@@ -7,7 +7,7 @@ import XCTest
 final class ExportTorchRecTests: XCTestCase {
     let data = """
         seed 11
-        generate users=200 items=120 categories=8
+        generate users=200 items=200 categories=8
         vocab min_count=2
         split holdout=last
         window 4

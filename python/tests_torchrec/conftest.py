@@ -12,11 +12,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 YDNN = os.environ.get("YDNN_BIN", os.path.join(ROOT, ".build", "release", "ydnn"))
 
 
-def run_ydnn(tmp_path, name, text, timeout=300):
+def run_ydnn(tmp_path, name, text, *args, timeout=300):
     path = os.path.join(tmp_path, name)
     with open(path, "w") as f:
         f.write(text)
-    p = subprocess.run([YDNN, "run", path], capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+    p = subprocess.run([YDNN, "run", path, *args], capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
     assert p.returncode == 0, f"ydnn run {name} failed:\n{p.stdout}\n{p.stderr}"
     return p.stdout
 
