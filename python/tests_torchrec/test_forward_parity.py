@@ -80,3 +80,40 @@ vectors items "{tmp}/items.npy"
     want_logits = want_users[:32] @ items.T / float(bundle.spec["temperature"])
     assert np.abs(logits - want_logits).max() < 1e-5
     assert np.abs(want_logits).max() > 0.1  # a trained model, not zeros
+
+
+def test_full_softmax_loss_matches_ydnn(tmp_path):
+    """The loss too: with a full softmax nothing is random, so ydnn's first-epoch loss at
+    a learning rate of 1e-12 is the loss of the starting weights (output bias at log q)
+    over every training sample, which the TorchRec network and losses.py recompute."""
+    import torch
+    from ydnn_torchrec import state, weights
+    from ydnn_torchrec.bundle import Bundle
+    from ydnn_torchrec.losses import OutputLoss
+    from ydnn_torchrec.net import YdnnNet
+    tmp = str(tmp_path)
+    out = run_ydnn(tmp, "loss.ydnn", DATA + f"""embed user_id 8
+embed tags 8 pool=avg
+lstm items 8 pool=max
+dense 12 relu
+softmax full
+export torchrec "{tmp}/bundle" weights=on
+train epochs=1 batch=64 optimizer=sgd lr=1e-12
+""")
+    ydnn_loss = float(next(line.split()[1] for line in out.splitlines() if line.split()[:1] == ["1"]))
+    bundle = Bundle(os.path.join(tmp, "bundle"))
+    tensors, meta = weights.read(os.path.join(tmp, "bundle", "init"), bundle)
+    assert weights.fresh(meta)
+    tensors = weights.with_output_bias_prior(bundle, tensors)
+    net = YdnnNet(bundle, table_device="cpu").eval()
+    state.load(net, net, tensors)
+    loss_fn = OutputLoss(bundle.spec, bundle.noise, bundle.seed)
+    train = bundle.split("train")
+    total = 0.0
+    with torch.no_grad():
+        for lo in range(0, train.samples, 2048):
+            batch = train.take(np.arange(lo, min(lo + 2048, train.samples)))
+            cand, extra = loss_fn.candidates(batch.labels, 0, 0, batch.size)
+            u, w, b = net(net.inputs(batch, cand, "cpu"))
+            total += loss_fn.loss(u, w, b, batch.labels, extra, cand).item()
+    assert abs(total / train.samples - ydnn_loss) < 1e-4, (total / train.samples, ydnn_loss)

@@ -58,18 +58,19 @@ def load(module, net, weights):
                 raise RuntimeError(f"loading table {name} did not reach its kernel")
 
 
-def gather(module, net, rank):
-    """The unsharded weights in ydnn's layout, on rank 0 (None elsewhere). Collective."""
+def gather(module, net, rank, device=torch.device("cpu")):
+    """The unsharded weights in ydnn's layout, on rank 0 (None elsewhere). Collective;
+    the gathered table is assembled on the process's device (NCCL moves CUDA tensors only)."""
     out = {} if rank == 0 else None
     for _, name, v in table_entries(module):
         table = net.table_by_name(name)
         if _is_sharded(v):
-            full = torch.zeros(v.size(), dtype=torch.float32) if rank == 0 else None
+            full = torch.zeros(v.size(), dtype=torch.float32, device=device) if rank == 0 else None
             v.gather(dst=0, out=full)
         else:
-            full = v.detach().cpu() if rank == 0 else None
+            full = v.detach() if rank == 0 else None
         if rank == 0:
-            table.split(full.numpy(), out)
+            table.split(full.cpu().numpy(), out)
     if rank == 0:
         net.dense_to_ydnn(out)
     if dist.is_initialized():

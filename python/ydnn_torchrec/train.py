@@ -185,8 +185,10 @@ def main(argv=None):
                     if p.grad is not None:
                         p.grad.mul_(world)
             dopt.step()
-            summed = torch.tensor([loss_sum.item(), float(batch.size)], dtype=torch.float64)
+            # Collectives on the process's device: NCCL reduces CUDA tensors only.
+            summed = torch.tensor([loss_sum.item(), float(batch.size)], dtype=torch.float64, device=device)
             dist.all_reduce(summed)
+            summed = summed.cpu()
             if not np.isfinite(summed[0].item()):
                 raise SystemExit(f"ydnn_torchrec: the loss became NaN or infinite at step {step + 1}; lower the learning rate")
             history.append(summed[0].item() / summed[1].item())
@@ -195,9 +197,10 @@ def main(argv=None):
             window_n += batch.size
             if step % args.log_every == 0 or s == steps_per_epoch - 1 or step == total_steps:
                 now = time.time()
-                rate = torch.zeros(world, dtype=torch.float64)
+                rate = torch.zeros(world, dtype=torch.float64, device=device)
                 rate[rank] = window_n / max(now - window_t, 1e-9)
                 dist.all_reduce(rate)
+                rate = rate.cpu()
                 print(f"rank {rank}/{world} epoch {epoch} step {s + 1}/{steps_per_epoch} "
                       f"loss {epoch_sum[0].item() / epoch_sum[1].item():.4f} {rate[rank].item():.0f} samples/s", flush=True)
                 emit({"event": "step", "epoch": epoch, "step": step, "loss": history[-1],
@@ -221,7 +224,7 @@ def main(argv=None):
     emit({"event": "done", "steps": step, "samples": step * global_batch, "seconds": seconds,
           "samples_per_second": step * global_batch / max(seconds, 1e-9), "ranks": world, "device": device.type})
     if not args.no_write:
-        full = state.gather(dmp, net, rank)
+        full = state.gather(dmp, net, rank, device)
         if rank == 0:
             wio.write(out_dir, bundle, full, epochs_before + trained_epochs, history)
             print(f"ydnn_torchrec: wrote {out_dir} ({step} steps, {step * global_batch / max(seconds, 1e-9):.0f} samples/s); "

@@ -101,19 +101,34 @@ public enum TorchRecBundle {
         public var specHash: String
     }
 
-    /// Writes the bundle for `model` (a fresh or trained model of the resolved spec,
-    /// whose `noise` is the training distribution). `splits` are the prepared sample
-    /// sets by name ("train", "test", "serving"); only the columns the spec reads are
-    /// written. With `initWeights`, the model's weights go to init/ and the run starts from them.
-    public static func write(to dir: String, model: Model, training: Training, vocabularies: [String: [String]],
-                             splits: [(name: String, batch: SampleBatch)], shardSize: Int, initWeights: Bool,
+    /// What the bundle describes: the resolved spec and what it was built for. No weights
+    /// are allocated, so a catalogue too large for ydnn's own training still exports.
+    public struct Network: Sendable {
+        public var spec: ModelSpec
+        public var features: [FeatureInfo]
+        public var itemCount: Int
+        public var seed: UInt64
+        /// The noise / sampling distribution (`Model.noiseDistribution`), as `train` sets it.
+        public var noise: [Float]
+        public init(spec: ModelSpec, features: [FeatureInfo], itemCount: Int, seed: UInt64, noise: [Float]) {
+            self.spec = spec; self.features = features; self.itemCount = itemCount; self.seed = seed; self.noise = noise
+        }
+        var layout: ParameterLayout { ParameterLayout(spec: spec, features: features, itemCount: itemCount) }
+    }
+
+    /// Writes the bundle for `network`. `splits` are the prepared sample sets by name
+    /// ("train", "test", "serving"); only the columns the spec reads are written. With
+    /// `initWeights` (a model of the same spec), its weights go to init/ and the run starts from them.
+    public static func write(to dir: String, network: Network, training: Training, vocabularies: [String: [String]],
+                             splits: [(name: String, batch: SampleBatch)], shardSize: Int, initWeights: Model? = nil,
                              token: CancellationToken = .process) throws -> Written {
-        precondition(shardSize > 0)
-        let spec = model.spec
+        precondition(shardSize > 0 && network.noise.count == network.itemCount)
+        let spec = network.spec
+        precondition(initWeights.map { $0.spec == spec } ?? true)
         let specFile = try specBytes(spec)
         let specHash = hash(specFile)
         try AtomicFileWriter.write(specFile + [10], to: dir + "/model_spec.json")
-        try Npy.write(model.noise, shape: [model.itemCount], to: dir + "/noise.npy")
+        try Npy.write(network.noise, shape: [network.itemCount], to: dir + "/noise.npy")
         for (name, keys) in vocabularies { try AtomicFileWriter.write(try json(keys), to: dir + "/vocab/\(name).json") }
         let sparseColumns = Array(Set(spec.encoders.map(\.feature))).sorted()
         var manifestSplits: [String: Manifest.Split] = [:]
@@ -133,13 +148,13 @@ public enum TorchRecBundle {
             let weighted = Dictionary(uniqueKeysWithValues: sparseColumns.map { ($0, batch.sparse[$0]?.weights != nil) })
             manifestSplits[name] = .init(samples: batch.count, shards: shards, sparse: weighted, dense: spec.denseInputs)
         }
-        if initWeights { try writeWeights(model, to: dir + "/init") }
+        if let initWeights { try writeWeights(initWeights, to: dir + "/init") }
         let manifest = Manifest(
             format: format, version: version, spec_file: "model_spec.json", spec_hash: specHash,
-            features: model.features.map { .init(name: $0.name, kind: $0.kind.rawValue, vocabulary_size: $0.vocabularySize) },
-            item_count: model.itemCount, seed: model.seed, training: training,
-            tensors: model.layout.tensors.map(manifestTensor), splits: manifestSplits,
-            vocabularies: vocabularies.keys.sorted(), init_weights: initWeights ? "init" : nil)
+            features: network.features.map { .init(name: $0.name, kind: $0.kind.rawValue, vocabulary_size: $0.vocabularySize) },
+            item_count: network.itemCount, seed: network.seed, training: training,
+            tensors: network.layout.tensors.map(manifestTensor), splits: manifestSplits,
+            vocabularies: vocabularies.keys.sorted(), init_weights: initWeights == nil ? nil : "init")
         try AtomicFileWriter.write(try json(manifest), to: dir + "/bundle.json")
         return Written(samples: manifestSplits.mapValues(\.samples), shards: shardCount, specHash: specHash)
     }

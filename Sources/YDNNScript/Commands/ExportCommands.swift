@@ -33,25 +33,22 @@ struct ExportTorchRecCommand: ScriptCommand {
             training.optimizer = OptimizerSpec(kind, learningRate: lr.map(Float.init) ?? (optimizer == nil ? training.optimizer.learningRate : nil),
                                                l2: training.optimizer.l2)
         }
-        // With weights=on the session's model (trained or fresh) is the starting
-        // point; otherwise a fresh one of the resolved spec gives the layout and noise.
-        let model: Model
-        if weights {
-            model = try context.session.currentModel(for: samples, console: context.console, batchSize: training.batch,
-                                                     optimizer: training.optimizer.kind)
-        } else {
-            let spec = session.resolvedSpec(for: samples)
-            try spec.validateNegatives(itemCount: samples.items.count)
-            model = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: session.seed)
-        }
-        // The noise exactly as `train` sets it (before the output bias starts at log q).
-        model.setNoise(weights: samples.negativeWeights(session.data.negatives))
+        // The spec and noise exactly as `train` would use them; with weights=on the
+        // session's model (trained or fresh) is the starting point, else no weights are built.
+        let spec = session.resolvedSpec(for: samples)
+        try spec.validate(features: samples.features, itemCount: samples.items.count)
+        try spec.validateNegatives(itemCount: samples.items.count)
+        let start = weights ? try context.session.currentModel(for: samples, console: context.console, batchSize: training.batch,
+                                                                optimizer: training.optimizer.kind) : nil
+        let network = TorchRecBundle.Network(
+            spec: spec, features: samples.features, itemCount: samples.items.count, seed: session.seed,
+            noise: Model.noiseDistribution(weights: samples.negativeWeights(session.data.negatives)))
         let vocabularies = vocabularyKeys(try context.session.data.vocabularies())
         let dir = path.text
         let written = try TorchRecBundle.write(
-            to: dir, model: model, training: training, vocabularies: vocabularies,
+            to: dir, network: network, training: training, vocabularies: vocabularies,
             splits: [("train", samples.train), ("test", samples.test), ("serving", try samples.servingBatch())],
-            shardSize: shard, initWeights: weights)
+            shardSize: shard, initWeights: start)
         try AtomicFileWriter.write(TorchRecFormat.notes, to: dir + "/FORMAT.md")
         let script = TorchRecFormat.runScript(python: Self.packageDirectory(), nproc: nproc)
         try AtomicFileWriter.write(script, to: dir + "/run.sh")
