@@ -4,7 +4,7 @@
 # then runs python/tests_torchrec with pytest against the release binary: forward
 # parity of ydnn's weights in the TorchRec network, the exported quickstart trained
 # by torchrun on 2 gloo ranks and evaluated back in ydnn, 1 vs 2 ranks.
-# About 5 minutes on 2 cores (setup excluded). Prints pytest's closing line.
+# 5-9 minutes on 2 shared cores (setup excluded). Prints pytest's closing line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export YDNN_BIN=${1:-${YDNN_BIN:-$PWD/.build/release/ydnn}}
