@@ -43,7 +43,7 @@ include "net.ydnn"
 export torchrec "$work/bundle" epochs=100 batch=128 optimizer=adam lr=0.001
 RECIPE
 .build/release/ydnn run "$work/export.ydnn"
-echo "| processes ($([ "$cpu" = 1 ] && echo CPU/gloo || echo GPU/NCCL)) | samples per process per step | global batch | steps | samples/s (all GPUs) | per GPU |"
+echo "| processes ($([ "$cpu" = 1 ] && echo CPU/gloo || echo GPU/NCCL)) | samples per process per step | global batch | steps | samples/s (all processes) | per process |"
 echo "|---|---|---|---|---|---|"
 for per in 128 1024; do
     YDNN_TORCHREC_VENV=$venv NPROC=$gpus bash "$work/bundle/run.sh" --batch-per-rank "$per" --max-steps "$steps" \
