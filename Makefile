@@ -5,7 +5,7 @@ SHELL := bash
 SWIFT ?= swift
 BIN := .build/release/ydnn
 
-.PHONY: setup build run test check-examples bench clean jupyter quickstart-notebook
+.PHONY: setup build run test check-examples bench clean jupyter quickstart-notebook torchrec
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,11 @@ test: build
 # "ydnn" kernelspec installed for this user (jupyter kernelspec install --user).
 jupyter: build
 	bash scripts/setup-jupyter.sh
+
+# The TorchRec venv (.venv-torchrec: torch 2.13.0+cpu, fbgemm-gpu-cpu 1.8.0, torchrec 1.8.0)
+# that the run.sh of `export torchrec` uses; `make test` installs it too.
+torchrec:
+	bash scripts/setup-torchrec.sh
 
 # Re-executes examples/quickstart.ipynb through the kernel and saves its outputs.
 quickstart-notebook: build

@@ -57,7 +57,8 @@ total=0
 for t in "${targets[@]}"; do
     mkdir -p "$out/corpus/$t"
     log="$out/$t.log"
-    YDNN_FUZZ_TARGET=$t "$fuzzer" "$out/corpus/$t" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
+    # Swift's own backtracer would take the trap's signal before libFuzzer saves the input.
+    SWIFT_BACKTRACE=enable=no YDNN_FUZZ_TARGET=$t "$fuzzer" "$out/corpus/$t" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" > "$log" 2>&1
     rc=$?
     runs=$(grep -Eo "stat::number_of_executed_units: *[0-9]+" "$log" | grep -Eo "[0-9]+$" || echo 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run (`make test`): unit and end-to-end tests against the release
-# binary, then every recipe in examples/, a short fuzz run (scripts/fuzz.sh), then the Jupyter tests
-# (scripts/test-jupyter.sh, which installs its venv when missing). Ends with one
+# binary, then every recipe in examples/, a short fuzz run (scripts/fuzz.sh), the
+# Jupyter tests (scripts/test-jupyter.sh, which installs its venv when missing) and
+# the TorchRec export tests (scripts/test-torchrec.sh, likewise). Ends with one
 # summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,11 +44,18 @@ count() { echo "$jp_line" | grep -Eo "[0-9]+ $1" | grep -Eo "[0-9]+" || echo 0; 
 jp_passed=$(count passed); jp_failed=$(( $(count failed) + $(count "errors?") ))
 if [ "$jupyter_status" -ne 0 ] && [ "$jp_failed" -eq 0 ]; then jp_failed=1; fi
 
-passed=$((executed - failures + ex_passed + jp_passed))
-failed=$((failures + ex_failed + jp_failed))
+bash scripts/test-torchrec.sh "$bin" 2>&1 | tee "$log.torchrec"
+torchrec_status=${PIPESTATUS[0]}
+tr_line=$(grep -E "[0-9]+ (passed|failed|errors?)" "$log.torchrec" | tail -1)
+tr_passed=$(echo "$tr_line" | grep -Eo "[0-9]+ passed" | grep -Eo "[0-9]+" || echo 0)
+tr_failed=$(( $(echo "$tr_line" | grep -Eo "[0-9]+ failed" | grep -Eo "[0-9]+" || echo 0) + $(echo "$tr_line" | grep -Eo "[0-9]+ errors?" | grep -Eo "[0-9]+" || echo 0) ))
+if [ "$torchrec_status" -ne 0 ] && [ "$tr_failed" -eq 0 ]; then tr_failed=1; fi
+
+passed=$((executed - failures + ex_passed + jp_passed + tr_passed))
+failed=$((failures + ex_failed + jp_failed + tr_failed))
 if [ "$warnings_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 if [ "$fuzz_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-rm -f "$log" "$log.examples" "$log.build" "$log.jupyter" "$log.fuzz"; rm -rf "$YDNN_EXAMPLE_REPORTS"
+rm -f "$log" "$log.examples" "$log.build" "$log.jupyter" "$log.fuzz" "$log.torchrec"; rm -rf "$YDNN_EXAMPLE_REPORTS"
 echo "tests: $passed passed, $failed failed"
 [ "$test_status" -eq 0 ] && [ "$examples_status" -eq 0 ] && [ "$warnings_status" -eq 0 ] && [ "$jupyter_status" -eq 0 ] \
-    && [ "$fuzz_status" -eq 0 ]
+    && [ "$fuzz_status" -eq 0 ] && [ "$torchrec_status" -eq 0 ]

@@ -28,6 +28,15 @@ final class DataCSVTests: XCTestCase {
         XCTAssertEqual(log.provinces.keys, ["NULL"], "no user columns: features are <unk>")
     }
 
+    /// Found by the csv fuzz target: a 30-digit time trapped converting to Int64.
+    func testTimesOutOfRangeAreMalformedLines() throws {
+        let dir = TempDir()
+        let p = dir.write("t.csv", "user,item,time\nu1,i1,1e30\nu1,i2,99999999999999999\nu1,i3,-1e300\nu2,i1,5\nu2,i2,7\n")
+        let log = try ClickLog.loadCSV(path: p, columns: CSVColumns(user: "user", item: "item", time: "time"))
+        XCTAssertEqual(log.numClicks, 2)
+        XCTAssertEqual(log.loadReport.malformedCount, 3)
+    }
+
     func testErrors() throws {
         let dir = TempDir()
         let p = dir.write("e.tsv", "user\titem\ttime\n1\t2\t3\n1\t3\tyesterday\n2\t5\n")

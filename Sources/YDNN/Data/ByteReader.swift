@@ -200,3 +200,7 @@ func excerpt(_ line: UnsafeBufferPointer<UInt8>, limit: Int = 60) -> String {
         .replacingOccurrences(of: "\t", with: "\\t")
     return line.count > limit ? "'\(s)...'" : "'\(s)'"
 }
+
+/// Times (seconds) beyond ±10^15 (30 million years) are refused as malformed by
+/// every loader: differences of huge times would overflow downstream.
+let largestTime: Int64 = 1_000_000_000_000_000

@@ -175,8 +175,14 @@ func splitCSV(_ line: UnsafeBufferPointer<UInt8>, _ delim: UInt8, _ fields: inou
 /// A number (seconds, divided by `divisor`) or an ISO date / date-time (UTC).
 func parseTime(_ s0: UnsafeBufferPointer<UInt8>, divisor: Int64) -> Int64? {
     let s = s0.trimmed()
-    if let v = s.parseInteger() { return v / divisor }
-    if let d = s.parseDecimal() { return Int64(d / Double(divisor)) }
+    // A decimal past Int64 would trap on conversion (the csv fuzz target found a
+    // 30-digit time).
+    let limit = largestTime
+    if let v = s.parseInteger() { return abs(v / divisor) < limit ? v / divisor : nil }
+    if let d = s.parseDecimal() {
+        let t = d / Double(divisor)
+        return t.isFinite && abs(t) < Double(limit) ? Int64(t) : nil
+    }
     // YYYY-MM-DD[(T| )HH:MM[:SS]][Z]
     func num(_ r: Range<Int>) -> Int? {
         guard r.upperBound <= s.count else { return nil }

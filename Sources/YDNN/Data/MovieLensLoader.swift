@@ -152,6 +152,7 @@ private struct MovieLens {
             guard let uid = line.slice(f[0]).parseInteger(), let iid = line.slice(f[1]).parseInteger(),
                   let rating = line.slice(f[2]).parseDecimal(), let ts = line.slice(f[3]).parseInteger()
             else { return "expected user, item, rating, timestamp numbers: \(excerpt(line))" }
+            guard abs(ts) < largestTime else { return "timestamp out of range: \(excerpt(line))" }
             func find(_ prefix: UInt8, _ v: Int64, in table: StringTable) -> Int32? {
                 let digits = Array(String(v).utf8)
                 name[0] = prefix

@@ -110,11 +110,16 @@ public final class Model {
     /// keeps a small positive probability so NCE's log(k·q) and log-Q stay finite.
     public func setNoise(weights: [Double]) {
         precondition(weights.count == itemCount)
+        noise = Model.noiseDistribution(weights: weights)
+        for n in workers { n.loss.noise = noise }
+    }
+
+    /// The probabilities `setNoise(weights:)` gives (also for exports that build no model).
+    public static func noiseDistribution(weights: [Double]) -> [Float] {
         let floor = max(weights.max() ?? 1, 1) * 1e-6
         let w = weights.map { max($0, floor) }
         let total = w.reduce(0, +)
-        noise = w.map { Float($0 / total) }
-        for n in workers { n.loss.noise = noise }
+        return w.map { Float($0 / total) }
     }
 
     /// Noise weights of the spec's kind from the labels' counts.

@@ -71,11 +71,17 @@ struct LoadIndexCommand: ScriptCommand {
 struct LoadModelCommand: ScriptCommand {
     static let name = "load model"
     static let topic = Topic.training
-    static let summary = "Read a model saved by 'save model' (checked against the loaded data's vocabularies)"
+    static let summary = "Read a model saved by 'save model', or an 'export torchrec' folder's trained weights (checked against the loaded data's vocabularies)"
     static let examples = ["load model \"out/paddle.model\""]
     @Argument("the model file") var path: ScriptPath
 
     func run(_ context: CommandContext) throws -> Value {
+        // A folder is an `export torchrec` bundle whose run wrote trained/.
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path.text, isDirectory: &isFolder), isFolder.boolValue {
+            try ImportTorchRecCommand.load(path.text, weights: nil, context)
+            return .none
+        }
         let (model, extras) = try Checkpoint.load(from: path.text)
         var saved: [String: [String]] = [:]
         for (k, bytes) in extras where k.hasPrefix("vocab.") { saved[String(k.dropFirst(6))] = try Checkpoint.decode(strings: bytes) }

@@ -134,9 +134,11 @@ extension CommandRegistry {
             CommandGroup(name: "load", topic: .data, summary: "Load a click log, or a saved model or index"),
             CommandGroup(name: "save", topic: .training, summary: "Save the model or the item index to a file"),
             CommandGroup(name: "index", topic: .retrieval, summary: "Build an item index over the model's item vectors"),
+            CommandGroup(name: "export", topic: .training, summary: "Hand the recipe to another engine (torchrec: TorchRec under torchrun)"),
+            CommandGroup(name: "import", topic: .training, summary: "Read back what another engine trained (torchrec)"),
         ]
         let types: [CommandType] = languageCommands + dataCommands + modelCommands + checkpointCommands
-            + [EvaluateCommand.self] + retrievalCommands + experimentCommands
+            + exportCommands + [EvaluateCommand.self] + retrievalCommands + experimentCommands
         return CommandRegistry(types: types, groups: groups)
     }()
 

@@ -155,6 +155,7 @@ struct TrainCommand: ScriptCommand {
         options.maxBatches = batches
         options.shuffle = Self.reshufflesEachEpoch(context.session.data.sampleOptions.shuffle)
         options.noiseWeights = samples.negativeWeights(context.session.data.negatives)
+        context.session.lastTraining = TorchRecBundle.Training(epochs: epochs, batch: batch, optimizer: options.optimizer)
         // Data that does not fit the network (e.g. weighted=on without ratings) fails
         // here, before the epoch table's header is printed.
         try model.validate(samples.train)

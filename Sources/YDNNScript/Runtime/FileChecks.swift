@@ -13,11 +13,14 @@ extension Interpreter {
         for file in command.files {
             let span = file.span ?? statement.span
             switch file.role {
-            case .output:
+            case .output, .outputFolder:
+                // A folder is judged by a file inside it.
+                let probe = file.role == .output ? file.path : file.path + "/.ydnn-probe"
                 do {
-                    walk.plannedOutputs.insert(try WriteSandbox.current.authorize(file.path).path)
+                    let target = try WriteSandbox.current.authorize(probe).path
+                    walk.plannedOutputs.insert(file.role == .output ? target : (target as NSString).deletingLastPathComponent)
                 } catch {
-                    try walk.fail(Diagnostic("cannot write '\(error.path)': \(error.reason)", at: span, help: error.help))
+                    try walk.fail(Diagnostic("cannot write '\(file.path)': \(error.reason)", at: span, help: error.help))
                 }
             case .input:
                 guard walk.mode == .check, !FileManager.default.fileExists(atPath: file.path) else { continue }

@@ -63,6 +63,8 @@ public struct Session {
     public var settings = Settings()
     /// The recipe's seed (`seed N`); every random stream derives from it.
     public var seed: UInt64 = 0
+    /// The last `train`'s epochs, batch and optimizer (what `export torchrec` hands on).
+    public var lastTraining: TorchRecBundle.Training?
 
     public init() {}
 
@@ -82,11 +84,9 @@ public struct Session {
         return try data.samples(progress: progress)
     }
 
-    /// The model for the current spec and data: the existing one when it still
-    /// fits, else a fresh one (new weights) built with the seed.
-    /// `batchSize` and `optimizer` size the memory estimate checked before allocating.
-    mutating func currentModel(for samples: SampleSet, console: Console, batchSize: Int = 128,
-                               optimizer: OptimizerSpec.Kind = .adam) throws -> Model {
+    /// The declared spec with what the data decides filled in: the noise the
+    /// `negatives` command chose and the `example_age` input when the samples have it.
+    func resolvedSpec(for samples: SampleSet) -> ModelSpec {
         var spec = self.spec
         // The negatives command is the one place the noise is chosen; the spec records it.
         spec.output.noise = OutputSpec.Noise(data.negatives)
@@ -94,6 +94,15 @@ public struct Session {
             spec.denseInputs.append("example_age")
         }
         if samples.feature("example_age") == nil { spec.denseInputs.removeAll { $0 == "example_age" } }
+        return spec
+    }
+
+    /// The model for the current spec and data: the existing one when it still
+    /// fits, else a fresh one (new weights) built with the seed.
+    /// `batchSize` and `optimizer` size the memory estimate checked before allocating.
+    mutating func currentModel(for samples: SampleSet, console: Console, batchSize: Int = 128,
+                               optimizer: OptimizerSpec.Kind = .adam) throws -> Model {
+        let spec = resolvedSpec(for: samples)
         if let m = model, m.spec == spec, (try? m.checkCompatible(features: samples.features, itemCount: samples.items.count)) != nil {
             if let saved = modelVocabularies { try checkVocabularies(saved, against: try data.vocabularies()) }
             return m

@@ -88,7 +88,7 @@ extension Array: ArgumentValue where Element: ArgumentValue {
 /// What a command does with a file it names: `check` verifies that an input
 /// exists (or that an earlier statement writes it) and that an output is
 /// inside the write sandbox.
-public enum FileRole: Sendable { case input, output }
+public enum FileRole: Sendable { case input, output, outputFolder }
 
 /// A parameter naming a file, as the walker sees it (nil: nothing to check).
 public protocol FileArgument {
@@ -127,6 +127,14 @@ public struct ScriptPath: PathArgument {
 /// write sandbox; `check` refuses a path outside it where the path is known.
 public struct OutputPath: PathArgument {
     public static let role = FileRole.output
+    public let written: String
+    public init(_ written: String) { self.written = written }
+}
+
+/// A folder a command writes files into (`export torchrec "DIR"`): judged like
+/// an output, for the files it will hold.
+public struct OutputFolder: PathArgument {
+    public static let role = FileRole.outputFolder
     public let written: String
     public init(_ written: String) { self.written = written }
 }
