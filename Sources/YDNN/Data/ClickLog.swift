@@ -54,6 +54,8 @@ public struct ClickLog: Sendable {
     /// Declared features beyond the fixed ones (`FeatureColumns.swift`): per user,
     /// item or click, in declaration order. Empty for the Paddle format.
     public internal(set) var declared: [FeatureColumn] = []
+    /// Second history streams (`TokenStreams.swift`), attached after loading.
+    public internal(set) var tokenStreams: [TokenStream] = []
 
     public var hasRatings: Bool { clickRatings != nil }
     /// The largest rating in the log (nil without ratings): sample weights are
@@ -102,6 +104,7 @@ public struct ClickLog: Sendable {
             + itemTitles.reduce(itemTitles.capacity * 16) { $0 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
             + itemUploadTimes.capacity * 8
             + declared.reduce(0) { $0 + $1.memoryBytes }
+            + tokenStreams.reduce(0) { $0 + $1.values.memoryBytes + $1.ids.capacity * 4 + $1.times.capacity * 8 + $1.userStart.capacity * 8 }
     }
 }
 

@@ -92,7 +92,7 @@ public struct DeclaredVocabularies: Sendable {
     /// `trainCount[u]`: the first so many clicks of user u are training clicks.
     init(log: ClickLog, minCount: Int, trainCount: (Int) -> Int) {
         var vocabs: [Vocabulary] = [], scales: [ContinuousScale] = []
-        guard !log.declared.isEmpty else { self.init(vocabularies: [], scales: []); return }
+        guard !log.declared.isEmpty || !log.tokenStreams.isEmpty else { self.init(vocabularies: [], scales: []); return }
         var itemClicks = [Int](repeating: 0, count: log.numItems)
         for u in 0..<log.numUsers {
             let s = log.userClickStart[u]
@@ -126,6 +126,16 @@ public struct DeclaredVocabularies: Sendable {
             }
             vocabs.append(Vocabulary(name: c.name, table: c.values, rawCounts: counts, minCount: minCount))
         }
+        // A stream's tokens count when they come before the user's first held-out click.
+        for stream in log.tokenStreams {
+            var counts = [Int](repeating: 0, count: stream.values.count)
+            for u in 0..<log.numUsers {
+                let r = log.clicks(ofUser: u), n = trainCount(u)
+                let end = n < r.count ? log.time(ofClick: r.lowerBound + n) : Int64.max
+                for k in stream.tokens(ofUser: u) where stream.times[k] < end { counts[Int(stream.ids[k])] += 1 }
+            }
+            vocabs.append(Vocabulary(name: stream.name, table: stream.values, rawCounts: counts, minCount: minCount))
+        }
         self.init(vocabularies: vocabs, scales: scales)
     }
 
@@ -145,6 +155,9 @@ public struct DeclaredVocabularies: Sendable {
                 let single = c.kind == .categorical && c.scope != .item
                 out.append(FeatureInfo(name: c.name, kind: single ? .single : .multi, vocabularySize: v.size))
             }
+        }
+        for s in log.tokenStreams {
+            if let v = vocabulary(s.name) { out.append(FeatureInfo(name: s.name, kind: .multi, vocabularySize: v.size)) }
         }
         return out
     }

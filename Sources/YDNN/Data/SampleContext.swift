@@ -33,6 +33,12 @@ struct SampleContext {
     /// of each user's held-out click (-1 without one), for the samples' context.
     var knownClicks: [Int32]?
     var testClicks: [Int32]?
+    /// Second history streams in vocabulary ids, with the clock they are cut by:
+    /// the log's time origin, and per user the time of the held-out click
+    /// (Int64.max without one), before which test and serving samples look.
+    var tokenInputs: [TokenStreamInput] = []
+    var timeOrigin: Int64 = 0
+    var heldOutTimes: [Int64] = []
 
     init(log: ClickLog, vocab: Vocabularies, split: Split, report: inout SampleReport) {
         numUsers = log.numUsers
@@ -90,6 +96,16 @@ struct SampleContext {
         declared = DeclaredInputs(log: log, vocab: vocab)
         knownClicks = nil
         testClicks = nil
+        if !log.tokenStreams.isEmpty {
+            tokenInputs = log.tokenStreams.map { s in
+                let map = vocab.declared.vocabulary(s.name)!.idOfRaw
+                return TokenStreamInput(stream: s, ids: s.ids.map { map[Int($0)] })
+            }
+            timeOrigin = log.timeOrigin
+            heldOutTimes = (0..<numUsers).map { u in
+                split.testIndex[u] >= 0 ? log.time(ofClick: log.userClickStart[u] + Int(split.testIndex[u])) : Int64.max
+            }
+        }
         // A second pass, so logs without per-click features pay nothing for them.
         if declared.hasEvents {
             testClicks = (0..<numUsers).map { u in split.testIndex[u] >= 0 ? Int32(log.userClickStart[u] + Int(split.testIndex[u])) : -1 }
@@ -224,6 +240,14 @@ struct SampleContext {
             let extra = declared.columns(users: users, history: itemColumn, events: events)
             sparse.merge(extra.sparse) { a, _ in a }
             dense.merge(extra.dense) { a, _ in a }
+        }
+        if !tokenInputs.isEmpty {
+            // The target click's time; one step past the known clicks is the held-out click.
+            let times = specs.map { s -> Int64 in
+                let start = knownStart[Int(s.user)], count = knownStart[Int(s.user) + 1] - start
+                return Int(s.pos) < count ? timeOrigin + Int64(knownTimes[start + Int(s.pos)]) : heldOutTimes[Int(s.user)]
+            }
+            for t in tokenInputs { sparse[t.stream.name] = t.column(users: users, times: times) }
         }
         return SampleBatch(count: n, labels: specs.map(\.label), users: users, sparse: sparse, dense: dense)
     }

@@ -44,6 +44,7 @@ extension SampleSet {
         let extra = context.declared.columns(users: [-1], history: itemColumn, events: nil)
         sparse.merge(extra.sparse) { a, _ in a }
         dense.merge(extra.dense) { a, _ in a }
+        for t in context.tokenInputs { sparse[t.stream.name] = t.column(users: [-1], times: [0]) }
         let sample = SampleBatch(count: 1, labels: [0], users: [-1], sparse: sparse, dense: dense)
         return (sample, unknown)
     }

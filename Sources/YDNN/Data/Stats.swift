@@ -91,13 +91,15 @@ public struct DataStats: Sendable, CustomStringConvertible {
                 return "\(c.name) (\(c.scope.rawValue), continuous: \(range), \(c.numbers.count - known.count) missing)"
             }
             return "\(c.name) (\(c.scope.rawValue), \(c.kind.rawValue): \(c.values.count) values)"
+        } + log.tokenStreams.map { s in
+            "\(s.name) (token history: \(s.ids.count) tokens, \(s.values.count) distinct" + (s.window.map { ", newest \($0)" } ?? "") + ")"
         }
         malformedLines = log.loadReport.malformedCount
         firstMalformed = log.loadReport.firstMalformed
         warnings = log.loadReport.warnings
         if let vocab {
             let distinct = [log.userKeys, log.provinces, log.cities, log.phones, log.itemKeys, log.categories, log.tags].map(\.count)
-                + log.declared.filter { $0.kind != .continuous }.map(\.values.count)
+                + log.declared.filter { $0.kind != .continuous }.map(\.values.count) + log.tokenStreams.map(\.values.count)
             vocabulary = zip(vocab.all, distinct).map { v, d in
                 let total = v.counts.reduce(0, +)
                 return (v.name, v.size - 1, d, total > 0 ? 1 - Double(v.counts[0]) / Double(total) : 0)

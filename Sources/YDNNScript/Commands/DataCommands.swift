@@ -5,7 +5,7 @@ import YDNN
 /// the way samples are cut. Each changes the session's data pipeline; samples
 /// are built (and cached) when training or evaluation first needs them.
 
-private let onErrorDoc = "skip malformed lines (counted, first few shown) or stop at the first; default: the on_error setting"
+let onErrorDoc = "skip malformed lines (counted, first few shown) or stop at the first; default: the on_error setting"
 
 extension CommandContext {
     /// Installs a freshly loaded log and prints what came in.
@@ -393,7 +393,7 @@ struct CapCommand: ScriptCommand {
 }
 
 var dataCommands: [CommandType] { [
-    LoadPaddleCommand.self, LoadMovieLensCommand.self, LoadCSVCommand.self, LoadAutoCommand.self, LoadModelCommand.self, LoadIndexCommand.self,
+    LoadPaddleCommand.self, LoadMovieLensCommand.self, LoadCSVCommand.self, LoadEventsCommand.self, LoadAutoCommand.self, LoadModelCommand.self, LoadIndexCommand.self,
     GenerateCommand.self, StatsCommand.self, VocabCommand.self, SplitCommand.self, WindowCommand.self, HistoryCommand.self, ShuffleCommand.self,
     ExampleAgeCommand.self, DampingCommand.self, CapCommand.self, NegativesCommand.self,
 ] }

@@ -76,3 +76,41 @@ struct ContinuousCommand: ScriptCommand {
         return .none
     }
 }
+
+struct LoadEventsCommand: ScriptCommand {
+    static let name = "load events"
+    static let topic = Topic.data
+    static let summary = "Attach a second history stream: per-user timestamped tokens (searches, tags); a sample sees those before its click"
+    static let examples = ["load events \"../shared/data/ml-latest-small/tags.csv\" name=tag_history user=userId token=tag time=timestamp window=20"]
+    @Argument("a CSV/TSV file with a header row") var path: ScriptPath
+    @Option("the feature's name (embed NAME DIM pool=avg)") var name: Name
+    @Option("column of the user key (as in the loaded log)") var user: String
+    @Option("column of the token") var token: String
+    @Option("column of the time (on the log's clock)") var time: String
+    @Option("keep the newest N tokens before each click (default: all)", .integer(1...1_000_000)) var window: Int?
+    @Option("field separator (default: detected from the header)") var delimiter: String?
+    @Option("divide times by this (e.g. 1000 for milliseconds)", .integer(1...Int.max)) var time_divisor = 1
+    @Option(onErrorDoc) var on_error: OnError?
+
+    func validate() throws {
+        if let d = delimiter, d != "\\t" && d.count != 1 { throw $delimiter.failure("delimiter must be one character") }
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        guard let log = context.session.data.log else {
+            throw CommandFailure("load the click log first", help: "load csv ... then load events ...")
+        }
+        var c = TokenColumns(user: user, token: token, time: time)
+        c.timeDivisor = Int64(time_divisor)
+        c.delimiter = delimiter.map { $0 == "\\t" ? "\t" : Character($0) }
+        let (withStream, skipped) = try log.withTokenStream(name: name.text, path: path.text, columns: c, window: window,
+                                                            onError: context.onError(on_error))
+        context.session.data.setLog(withStream)
+        if !context.interpreter.dataFiles.contains(path.text) { context.interpreter.dataFiles.append(path.text) }
+        let stream = withStream.tokenStreams.last!
+        var line = "loaded events \(path) as \(name): \(stream.ids.count) tokens (\(stream.values.count) distinct) of \(withStream.numUsers) users"
+        if skipped > 0 { line += "; \(skipped) tokens of users not in the log skipped" }
+        context.console.print(line)
+        return .record([("tokens", .integer(stream.ids.count)), ("distinct", .integer(stream.values.count)), ("skipped", .integer(skipped))])
+    }
+}
