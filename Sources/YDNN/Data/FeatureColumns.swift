@@ -146,10 +146,11 @@ extension ClickLog {
     /// The declared column called `name`, if any.
     public func declaredColumn(_ name: String) -> FeatureColumn? { declared.first { $0.name == name } }
 
+    /// The sparse inputs every log's samples have (`Vocabularies.all`'s first seven).
+    public static let fixedSparseFeatures = ["user_id", "province", "city", "phone", "items", "categories", "tags"]
+
     /// Names the sample builder gives its own inputs; a declared feature may not take one.
-    public static let reservedFeatureNames: Set<String> = [
-        "user_id", "items", "province", "city", "phone", "categories", "tags", "example_age",
-    ]
+    public static let reservedFeatureNames = Set(fixedSparseFeatures + ["example_age"])
 }
 
 extension ClickLogBuilder {

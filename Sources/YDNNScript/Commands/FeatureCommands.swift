@@ -19,11 +19,18 @@ extension CommandContext {
         return log.declared.filter { $0.kind == .continuous }.map(\.name)
     }
 
+    /// The sparse inputs of the loaded data, by name, read off the log (no
+    /// vocabulary is built for it): the fixed seven, the declared categorical and
+    /// bag features, and the token streams.
+    func sparseFeatureNames() -> [String]? {
+        guard let log = session.data.log else { return nil }
+        return ClickLog.fixedSparseFeatures + log.declared.filter { $0.kind != .continuous }.map(\.name) + log.tokenStreams.map(\.name)
+    }
+
     /// Throws unless `name` is a sparse input of the loaded data; suggests the
     /// nearest name, or `continuous` for a number.
     func requireSparseFeature(_ name: String, at argument: ArgumentInfo) throws {
-        guard let features = dataFeatures() else { return }
-        let sparse = features.filter { $0.kind != .dense }.map(\.name)
+        guard let sparse = sparseFeatureNames() else { return }
         if sparse.contains(name) { return }
         if continuousFeatures().contains(name) {
             throw argument.failure("'\(name)' is a continuous feature", help: "continuous \(name) transforms=[x, x2, sqrt]")
