@@ -39,7 +39,15 @@ final class DataRealTests: XCTestCase {
         XCTAssertEqual(log.provinces[log.userProvince[u1]], "technician")
         XCTAssertEqual(log.cities[log.userCity[u1]], "857")
         XCTAssertEqual(log.phones[log.userPhone[u1]], "M_18-24")
-        XCTAssertEqual(log.userAttributes["zip"]?[u1], "85711")
+        // The same fields under their own names, age as a number.
+        XCTAssertEqual(log.declared.map(\.name), ["gender", "age", "occupation", "zip", "genres"])
+        XCTAssertEqual(log.declaredColumn("zip")?.text(ofRow: u1), "85711")
+        XCTAssertEqual(log.declaredColumn("gender")?.text(ofRow: u1), "M")
+        XCTAssertEqual(log.declaredColumn("occupation")?.text(ofRow: u1), "technician")
+        XCTAssertEqual(log.declaredColumn("age")?.numbers[u1], 24)
+        XCTAssertEqual(log.declaredColumn("age")?.kind, .continuous)
+        XCTAssertEqual(log.declaredColumn("genres")?.text(ofRow: toy), "Animation|Childrens|Comedy")
+        XCTAssertEqual(UserDirectory(log: log).attributes(Int32(u1))["age"], "24")
 
         let high = try ClickLog.loadMovieLens(path: SharedData.ml100k + "/u.data", minRating: 4)
         XCTAssertEqual(high.numClicks, 55_375)

@@ -24,6 +24,11 @@ public struct CSVColumns: Sendable, Equatable {
     public var delimiter: Character? = nil
     /// Numeric times are divided by this (1000 for milliseconds).
     public var timeDivisor: Int64 = 1
+    /// Declared features, by column name (`CSVFeatures.swift`): in the event file,
+    /// else, for a user or item feature, in `userTable` or `itemTable`.
+    public var features: [CSVFeature] = []
+    public var userTable: CSVTable? = nil
+    public var itemTable: CSVTable? = nil
 
     public init(user: String, item: String, time: String) {
         self.user = user; self.item = item; self.time = time
@@ -51,6 +56,9 @@ extension ClickLog {
         var scratch: [UInt8] = []
         var tagScratch: [Int32] = []
         let tagSep = columns.tagSeparator.asciiValue ?? 124
+        var featureSlots: [CSVFeatureSlot] = []
+        var names: [String] = []
+        var tableFeatures: [FeatureScope: [(slot: Int, name: String, continuous: Bool)]] = [:]
 
         let (bytes, lines) = try ByteReader.forEachLine(path, token: token) { rawLine, no in
             var line = rawLine
@@ -61,7 +69,7 @@ extension ClickLog {
                     delim = line.contains(9) ? 9 : line.contains(44) ? 44 : line.contains(59) ? 59 : 44
                 }
                 splitCSV(line, delim, &fields, &scratch)
-                let names = fields.map { String(decoding: scratch[$0], as: UTF8.self).trimmingCharacters(in: .whitespaces) }
+                names = fields.map { String(decoding: scratch[$0], as: UTF8.self).trimmingCharacters(in: .whitespaces) }
                 for (k, n) in names.enumerated() where index[n] == nil { index[n] = k }
                 width = names.count
                 func need(_ n: String) throws -> Int {
@@ -72,6 +80,16 @@ extension ClickLog {
                 col = (try need(columns.user), try need(columns.item), try need(columns.time), try opt(columns.category),
                        try opt(columns.tags), try opt(columns.province), try opt(columns.city), try opt(columns.phone),
                        try opt(columns.title), try opt(columns.rating))
+                for f in columns.features {
+                    let slot = try b.declare(f.name, scope: f.scope, kind: f.continuous ? .continuous : .categorical)
+                    if let k = index[f.name] {
+                        featureSlots.append(CSVFeatureSlot(slot: slot, column: k, scope: f.scope, continuous: f.continuous))
+                    } else if (f.scope == .user && columns.userTable != nil) || (f.scope == .item && columns.itemTable != nil) {
+                        tableFeatures[f.scope, default: []].append((slot, f.name, f.continuous))
+                    } else {
+                        _ = try need(f.name)
+                    }
+                }
                 return
             }
             if line.count == 0 { return }
@@ -100,6 +118,9 @@ extension ClickLog {
                     if let m = columns.minRating, r < m { return }
                     rating = Float(r)
                 }
+                if let problem = badNumber(featureSlots, names: names, field: f) {
+                    try report.malformed(path, line: no, problem, policy: onError); return
+                }
                 let u = b.user(f(col.user)), i = b.item(f(col.item))
                 if col.province >= 0 || col.city >= 0 || col.phone >= 0, !b.userHasFeatures(u) {
                     let null = Array("NULL".utf8)
@@ -127,6 +148,9 @@ extension ClickLog {
                 }
                 if col.title >= 0 && titles[i] == nil { titles[i] = f(col.title).decodedString() }
                 b.click(user: u, item: i, time: t, rating: rating)
+                if !featureSlots.isEmpty {
+                    b.setFeatures(featureSlots, field: f, user: u, item: i, click: b.numClicks - 1, separator: tagSep)
+                }
                 report.recordsLoaded += 1
             }
         }
@@ -134,6 +158,11 @@ extension ClickLog {
         report.linesRead = lines
         if lines <= 1 { throw DataError.wrongFormat(path: path, expected: "a CSV event log", detail: "only a header row") }
         try report.requireSomething(path, expected: "a CSV event log with columns \(columns.user), \(columns.item), \(columns.time)")
+        for (scope, table) in [(FeatureScope.user, columns.userTable), (.item, columns.itemTable)] {
+            guard let table, let features = tableFeatures[scope] else { continue }
+            try readTable(table, scope: scope, features: features, delimiter: columns.delimiter, separator: tagSep,
+                          onError: onError, builder: &b, report: &report, token: token)
+        }
         if col.title >= 0 { b.setTitles((0..<b.numItems).map { titles[Int32($0)] ?? "" }) }
         report.seconds = MonotonicClock.seconds(since: t0)
         return try b.build(report: report)

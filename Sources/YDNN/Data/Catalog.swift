@@ -81,7 +81,7 @@ public struct UserDirectory: Sendable {
             "city": log.cities[log.userCity[Int(user)]],
             "phone": log.phones[log.userPhone[Int(user)]],
         ]
-        for (k, v) in log.userAttributes { a[k] = v[Int(user)] }
+        for c in log.declared where c.scope == .user { a[c.name] = c.text(ofRow: Int(user)) }
         return a
     }
     /// Number of clicks of the user in the whole log.

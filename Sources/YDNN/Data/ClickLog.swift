@@ -29,8 +29,6 @@ public struct ClickLog: Sendable {
     public internal(set) var userProvince: [Int32] = []
     public internal(set) var userCity: [Int32] = []
     public internal(set) var userPhone: [Int32] = []
-    /// Extra per-user columns kept for display (MovieLens: gender, age, occupation, zip).
-    public internal(set) var userAttributes: [String: [String]] = [:]
 
     /// Per item: raw id into `categories`, and a CSR list of raw ids into `tags`.
     public internal(set) var itemCategory: [Int32] = []
@@ -53,6 +51,11 @@ public struct ClickLog: Sendable {
     /// (Paddle, generated logs), so logs without ratings pay nothing for them.
     /// Samples turn these into weights of the `items` history (weighted pooling).
     public internal(set) var clickRatings: [Float]? = nil
+    /// Declared features beyond the fixed ones (`FeatureColumns.swift`): per user,
+    /// item or click, in declaration order. Empty for the Paddle format.
+    public internal(set) var declared: [FeatureColumn] = []
+    /// Second history streams (`TokenStreams.swift`), attached after loading.
+    public internal(set) var tokenStreams: [TokenStream] = []
 
     public var hasRatings: Bool { clickRatings != nil }
     /// The largest rating in the log (nil without ratings): sample weights are
@@ -87,6 +90,7 @@ public struct ClickLog: Sendable {
         return numClicks * (hasRatings ? 12 : 8) + numUsers * (12 + 8) + numItems * 8 + itemTagIDs.count * 4
             + tables.reduce(0) { $0 + $1.compactBytes }
             + itemTitles.reduce(0) { $0 + $1.utf8.count } + itemUploadTimes.count * 8
+            + declared.reduce(0) { $0 + $1.compactBytes }
     }
 
     /// Bytes actually held by the arrays of the log (capacities, not counts).
@@ -99,7 +103,8 @@ public struct ClickLog: Sendable {
             + tables.reduce(0) { $0 + $1.memoryBytes }
             + itemTitles.reduce(itemTitles.capacity * 16) { $0 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
             + itemUploadTimes.capacity * 8
-            + userAttributes.values.reduce(0) { $0 + $1.capacity * 16 }
+            + declared.reduce(0) { $0 + $1.memoryBytes }
+            + tokenStreams.reduce(0) { $0 + $1.values.memoryBytes + $1.ids.capacity * 4 + $1.times.capacity * 8 + $1.userStart.capacity * 8 }
     }
 }
 
@@ -125,6 +130,8 @@ public struct ClickLogBuilder: Sendable {
     var userHasFeatures: [Bool] = []
     var itemHasMetadata: [Bool] = []
     var itemTagLists: [[Int32]] = []
+    /// Declared columns being filled (`declare(_:scope:kind:)`).
+    var declared: [FeatureColumnBuilder] = []
     /// Items whose metadata disagreed with their first appearance.
     public private(set) var inconsistentItems = 0
 
@@ -208,7 +215,6 @@ public struct ClickLogBuilder: Sendable {
 
     public mutating func setTitles(_ titles: [String]) { log.itemTitles = titles }
     public mutating func setUploadTimes(_ times: [Int64]) { log.itemUploadTimes = times }
-    public mutating func setUserAttribute(_ name: String, _ values: [String]) { log.userAttributes[name] = values }
 
     /// Appends a click. A source with ratings passes one with every click; the
     /// first rating allocates the column (earlier clicks, if any, get rating 1
@@ -231,6 +237,7 @@ public struct ClickLogBuilder: Sendable {
     public mutating func truncateClicks(to n: Int) {
         cUser.removeSubrange(n...); cItem.removeSubrange(n...); cTime.removeSubrange(n...)
         cRating?.removeSubrange(n...)
+        for k in declared.indices where declared[k].column.scope == .event { declared[k].truncate(to: n) }
     }
 
     /// Groups, sorts and compacts the clicks into a finished log.
@@ -274,6 +281,8 @@ public struct ClickLogBuilder: Sendable {
         for k in 1..<max(n, 1) where cUser[k] < cUser[k - 1] { grouped = false; break }
         var items = cItem, times = cTime, ratings = cRating
         cItem = []; cRating = nil
+        // Where each click came from, kept only when per-click columns must follow.
+        var origin: [Int32]? = hasEventFeatures ? (0..<Int32(n)).map { $0 } : nil
         if !grouped {
             var pos = start
             var gi = [Int32](repeating: 0, count: n), gt = [Int64](repeating: 0, count: n)
@@ -282,6 +291,7 @@ public struct ClickLogBuilder: Sendable {
                 let u = Int(cUser[k])
                 gi[pos[u]] = items[k]; gt[pos[u]] = times[k]
                 if let r = ratings { gr![pos[u]] = r[k] }
+                if origin != nil { origin![pos[u]] = Int32(k) }
                 pos[u] += 1
             }
             items = gi; times = gt; ratings = gr
@@ -308,9 +318,11 @@ public struct ClickLogBuilder: Sendable {
                 order.sort { a, b in times[a] != times[b] ? times[a] < times[b] : rk[Int(items[a])] < rk[Int(items[b])] }
                 let si = order.map { items[$0] }, st = order.map { times[$0] }
                 let sr = ratings.map { rs in order.map { rs[$0] } }
+                let so = origin.map { os in order.map { os[$0] } }
                 for (j, k) in r.enumerated() {
                     items[k] = si[j]; times[k] = st[j]
                     if let sr { ratings![k] = sr[j] }
+                    if let so { origin![k] = so[j] }
                 }
             }
             log.clickTimes = times.map { Int32($0 - lo) }
@@ -336,6 +348,15 @@ public struct ClickLogBuilder: Sendable {
         log.userProvince = compacted(log.userProvince)
         log.userCity = compacted(log.userCity)
         log.userPhone = compacted(log.userPhone)
+        let builders = declared
+        declared = []
+        log.declared = builders.map { d in
+            switch d.column.scope {
+            case .user: return d.build(rows: nU, order: nil)
+            case .item: return d.build(rows: nI, order: nil)
+            case .event: return d.build(rows: n, order: origin)
+            }
+        }
         return log
     }
 }

@@ -7,6 +7,9 @@ import YDNNSignals
 /// so both sources line up: users `U<id>`, items `M<id>`, province = occupation,
 /// city = first 3 characters of the zip code, phone = `<gender>_<age bucket>`,
 /// category = first genre, tags = all genres (apostrophes dropped: `Childrens`).
+/// The same fields are also declared under their own names (`FeatureColumns.swift`):
+/// user `gender`, `occupation`, `zip` (categorical) and `age` (continuous, years),
+/// item `genres` (a bag), for `embed gender 4`, `continuous age` and so on.
 /// The rating column is kept per click (`ClickLog.clickRatings`).
 /// Throws `Cancelled` when `token` is cancelled (checked after every 4 MB read).
 extension ClickLog {
@@ -97,6 +100,11 @@ private struct MovieLens {
     static func genreName(_ g: String) -> String { g.replacingOccurrences(of: "'", with: "") }
 
     mutating func load() throws -> ClickLog {
+        let genderColumn = try b.declare("gender", scope: .user, kind: .categorical)
+        let ageColumn = try b.declare("age", scope: .user, kind: .continuous)
+        let occupationColumn = try b.declare("occupation", scope: .user, kind: .categorical)
+        let zipColumn = try b.declare("zip", scope: .user, kind: .categorical)
+        let genreColumn = try b.declare("genres", scope: .item, kind: .bag)
         // Items first, so raw item ids follow the catalogue's order.
         var titles: [String] = [], uploads: [Int64] = [], anyUpload = false
         if v1m {
@@ -106,6 +114,7 @@ private struct MovieLens {
                 let names = line.slice(f[2]).decodedString().split(separator: "|").map { MovieLens.genreName(String($0)) }
                 let tags = names.map { me.b.tag($0) }
                 me.b.setItem(item, category: me.b.category(names.first ?? "NULL"), tags: tags)
+                me.b.set(genreColumn, row: Int(item), values: names.map { me.b.value(genreColumn, $0) })
                 while titles.count <= Int(item) { titles.append(""); uploads.append(0) }
                 titles[Int(item)] = line.slice(f[1]).decodedString()
                 return nil
@@ -123,6 +132,7 @@ private struct MovieLens {
                 var names: [String] = []
                 for g in 0..<genreNames.count where line.slice(f[5 + g]).equals("1") { names.append(genreNames[g]) }
                 me.b.setItem(item, category: me.b.category(names.first ?? "NULL"), tags: names.map { me.b.tag($0) })
+                me.b.set(genreColumn, row: Int(item), values: names.map { me.b.value(genreColumn, $0) })
                 while titles.count <= Int(item) { titles.append(""); uploads.append(0) }
                 titles[Int(item)] = line.slice(f[1]).decodedString()
                 if let t = parseReleaseDate(line.slice(f[2])) { uploads[Int(item)] = t; anyUpload = true }
@@ -133,7 +143,6 @@ private struct MovieLens {
         b.setTitles(titles)
         if anyUpload { b.setUploadTimes(uploads) }
 
-        var gender: [String] = [], age: [String] = [], occupation: [String] = [], zip: [String] = []
         try read(v1m ? "users.dat" : "u.user", fields: 5) { me, line, f in
             guard let id = line.slice(f[0]).parseInteger() else { return "user id is not a number: \(excerpt(line))" }
             let s = { (k: Int) in line.slice(f[k]).decodedString() }
@@ -143,8 +152,10 @@ private struct MovieLens {
             if me.v1m, let code = Int(occ), MovieLens.occupations1m.indices.contains(code) { occ = MovieLens.occupations1m[code] }
             let u = me.b.user("U\(id)")
             me.b.setUser(u, province: occ, city: String(z.prefix(3)), phone: "\(g)_\(MovieLens.ageBucket(Int(a)))")
-            while gender.count <= Int(u) { gender.append(""); age.append(""); occupation.append(""); zip.append("") }
-            gender[Int(u)] = g; age[Int(u)] = String(a); occupation[Int(u)] = occ; zip[Int(u)] = z
+            me.b.set(genderColumn, row: Int(u), values: [me.b.value(genderColumn, g)])
+            me.b.set(ageColumn, row: Int(u), number: Float(a))
+            me.b.set(occupationColumn, row: Int(u), values: [me.b.value(occupationColumn, occ)])
+            me.b.set(zipColumn, row: Int(u), values: [me.b.value(zipColumn, z)])
             return nil
         }
         var name = [UInt8](repeating: 0, count: 24)
@@ -167,10 +178,6 @@ private struct MovieLens {
             me.report.recordsLoaded += 1
             return nil
         }
-        b.setUserAttribute("gender", gender)
-        b.setUserAttribute("age", age)
-        b.setUserAttribute("occupation", occupation)
-        b.setUserAttribute("zip", zip)
         try report.requireSomething(dir, expected: report.format)
         return try b.build(report: report)
     }

@@ -102,7 +102,8 @@ public struct SampleSet: Sendable {
             context.spec(user: Int(u), pos: context.knownStart[Int(u) + 1] - context.knownStart[Int(u)],
                          label: 0, age: 0, options.history)
         }
-        return try context.materialize(specs: specs, ageScale: options.exampleAge == nil ? nil : 0, history: options.history)
+        return try context.materialize(specs: specs, ageScale: options.exampleAge == nil ? nil : 0, history: options.history,
+                                       withContext: false)
     }
 
     /// Serving samples for every user of the log, in user-index order.

@@ -34,14 +34,18 @@ extension SampleSet {
         let single = RaggedIDs(offsets: [0, 1], ids: [0])
         var dense: [String: [Float]] = [:]
         if feature("example_age") != nil { dense["example_age"] = [0] }
-        let sample = SampleBatch(
-            count: 1, labels: [0], users: [-1],
-            sparse: ["user_id": single, "province": single, "city": single, "phone": single,
-                     "items": RaggedIDs(offsets: [0, Int32(history.count)], ids: history,
-                                       weights: hasWeights ? [Float](repeating: 1, count: history.count) : nil),
-                     "categories": RaggedIDs(offsets: [0, Int32(categories.count)], ids: categories),
-                     "tags": RaggedIDs(offsets: [0, Int32(tags.count)], ids: tags)],
-            dense: dense)
+        let itemColumn = RaggedIDs(offsets: [0, Int32(history.count)], ids: history,
+                                   weights: hasWeights ? [Float](repeating: 1, count: history.count) : nil)
+        var sparse = ["user_id": single, "province": single, "city": single, "phone": single,
+                      "items": itemColumn,
+                      "categories": RaggedIDs(offsets: [0, Int32(categories.count)], ids: categories),
+                      "tags": RaggedIDs(offsets: [0, Int32(tags.count)], ids: tags)]
+        // A new user: declared user features are <unk> (numbers the median), no context.
+        let extra = context.declared.columns(users: [-1], history: itemColumn, events: nil)
+        sparse.merge(extra.sparse) { a, _ in a }
+        dense.merge(extra.dense) { a, _ in a }
+        for t in context.tokenInputs { sparse[t.stream.name] = t.column(users: [-1], times: [0]) }
+        let sample = SampleBatch(count: 1, labels: [0], users: [-1], sparse: sparse, dense: dense)
         return (sample, unknown)
     }
 }

@@ -31,6 +31,8 @@ public struct DataStats: Sendable, CustomStringConvertible {
     /// Per feature dictionary (when built): values kept, distinct values, and the
     /// share of occurrences that keep their own id rather than `<unk>`.
     public var vocabulary: [(name: String, kept: Int, distinct: Int, coverage: Double)] = []
+    /// One line per declared feature: name, scope, kind and its values or range.
+    public var declaredFeatures: [String] = []
 
     public struct Distribution: Sendable, CustomStringConvertible {
         public var min = 0, p25 = 0, median = 0, p75 = 0, p90 = 0, p99 = 0, max = 0
@@ -82,11 +84,22 @@ public struct DataStats: Sendable, CustomStringConvertible {
             // Summed in Double: a Float running sum loses precision over millions of clicks.
             ratings = (lo, hi, r.reduce(0.0) { $0 + Double($1) } / Double(r.count))
         }
+        declaredFeatures = log.declared.map { c in
+            if c.kind == .continuous {
+                let known = c.numbers.filter { !$0.isNaN }
+                let range = known.min().map { lo in "\(c.text(ofRow: c.numbers.firstIndex(of: lo)!)) ... \(c.text(ofRow: c.numbers.firstIndex(of: known.max()!)!))" } ?? "no values"
+                return "\(c.name) (\(c.scope.rawValue), continuous: \(range), \(c.numbers.count - known.count) missing)"
+            }
+            return "\(c.name) (\(c.scope.rawValue), \(c.kind.rawValue): \(c.values.count) values)"
+        } + log.tokenStreams.map { s in
+            "\(s.name) (token history: \(s.ids.count) tokens, \(s.values.count) distinct" + (s.window.map { ", newest \($0)" } ?? "") + ")"
+        }
         malformedLines = log.loadReport.malformedCount
         firstMalformed = log.loadReport.firstMalformed
         warnings = log.loadReport.warnings
         if let vocab {
             let distinct = [log.userKeys, log.provinces, log.cities, log.phones, log.itemKeys, log.categories, log.tags].map(\.count)
+                + log.declared.filter { $0.kind != .continuous }.map(\.values.count) + log.tokenStreams.map(\.values.count)
             vocabulary = zip(vocab.all, distinct).map { v, d in
                 let total = v.counts.reduce(0, +)
                 return (v.name, v.size - 1, d, total > 0 ? 1 - Double(v.counts[0]) / Double(total) : 0)
@@ -101,6 +114,9 @@ public struct DataStats: Sendable, CustomStringConvertible {
             "items       \(items)" + (itemKeys != items ? " (\(itemKeys) listed)" : ""),
             "clicks      \(clicks)",
             "categories  \(categories), tags \(tags)",
+        ]
+        if !declaredFeatures.isEmpty { lines.append("features    " + declaredFeatures.joined(separator: "; ")) }
+        lines += [
             "history     \(historyLength)",
             "popularity  top 1% of items get \(percent(top1PercentShare)) of clicks, top 10% get \(percent(top10PercentShare)); \(percent(tailItemShare)) of items have <= 5 clicks",
             "head        " + head.map { "\($0.key) (\($0.clicks))" }.joined(separator: ", "),

@@ -80,6 +80,10 @@ public struct Vocabularies: Sendable {
     public let items: Vocabulary
     public let categories: Vocabulary
     public let tags: Vocabulary
+    /// The declared features' dictionaries and continuous scales (none for Paddle logs).
+    public let declared: DeclaredVocabularies
+    /// The declared feature inputs, from the log (kept so `featureInfos` needs no log).
+    private let declaredInfos: [FeatureInfo]
 
     /// Paddle's default `feat_appear_limit`.
     public static let defaultMinCount = 20
@@ -115,6 +119,9 @@ public struct Vocabularies: Sendable {
         items = Vocabulary(name: "items", table: log.itemKeys, rawCounts: itemCount, minCount: minCount)
         categories = Vocabulary(name: "categories", table: log.categories, rawCounts: catCount, minCount: minCount)
         tags = Vocabulary(name: "tags", table: log.tags, rawCounts: tagCount, minCount: minCount)
+        let counts = userCount
+        declared = DeclaredVocabularies(log: log, minCount: minCount, trainCount: { counts[$0] })
+        declaredInfos = declared.featureInfos(log: log)
     }
 
     /// Input features of the model with their vocabulary sizes (`example_age`
@@ -130,8 +137,9 @@ public struct Vocabularies: Sendable {
             FeatureInfo(name: "tags", kind: .multi, vocabularySize: tags.size),
         ]
         if exampleAge { f.append(FeatureInfo(name: "example_age", kind: .dense, vocabularySize: 1)) }
-        return f
+        return f + declaredInfos
     }
 
-    public var all: [Vocabulary] { [userID, province, city, phone, items, categories, tags] }
+    /// The fixed seven, then the declared features' in declaration order.
+    public var all: [Vocabulary] { [userID, province, city, phone, items, categories, tags] + declared.vocabularies }
 }

@@ -5,7 +5,7 @@ import YDNN
 /// the way samples are cut. Each changes the session's data pipeline; samples
 /// are built (and cached) when training or evaluation first needs them.
 
-private let onErrorDoc = "skip malformed lines (counted, first few shown) or stop at the first; default: the on_error setting"
+let onErrorDoc = "skip malformed lines (counted, first few shown) or stop at the first; default: the on_error setting"
 
 extension CommandContext {
     /// Installs a freshly loaded log and prints what came in.
@@ -81,7 +81,9 @@ struct LoadCSVCommand: ScriptCommand {
     static let name = "load csv"
     static let topic = Topic.data
     static let summary = "Load a generic event log with a header row"
-    static let examples = ["load csv \"events.csv\" user=user_id item=video_id time=ts category=genre"]
+    static let examples = ["load csv \"events.csv\" user=user_id item=video_id time=ts category=genre",
+                           "load csv \"ratings.csv\" user=userId item=movieId time=timestamp rating=rating item_features=[genres] items_file=\"movies.csv\"",
+                           "load csv \"events.csv\" user=u item=i time=t user_features=[gender, country] user_continuous=[age] event_features=[device]"]
     @Argument("the file") var path: ScriptPath
     @Option("column of the user id") var user: String
     @Option("column of the item id") var item: String
@@ -97,7 +99,26 @@ struct LoadCSVCommand: ScriptCommand {
     @Option("keep events whose rating is at least this") var min_rating: Double?
     @Option("field separator (default: detected from the header: tab, comma or ';')") var delimiter: String?
     @Option("divide times by this (e.g. 1000 for milliseconds)", .integer(1...Int.max)) var time_divisor = 1
+    @Option("categorical (or |-separated bag) user columns, e.g. [gender, country]") var user_features: [Name]?
+    @Option("numeric user columns, fed as quantiles (continuous NAME)") var user_continuous: [Name]?
+    @Option("categorical or bag item columns, e.g. [genres]") var item_features: [Name]?
+    @Option("numeric item columns") var item_continuous: [Name]?
+    @Option("categorical columns of each event (context), e.g. [device]") var event_features: [Name]?
+    @Option("numeric columns of each event") var event_continuous: [Name]?
+    @Option("a per-user table (header row) holding user feature columns the event file lacks") var users_file: ScriptPath?
+    @Option("its user key column (default: the user= column's name)") var users_key: String?
+    @Option("a per-item table (header row) holding item feature columns; its items join the catalogue") var items_file: ScriptPath?
+    @Option("its item key column (default: the item= column's name)") var items_key: String?
     @Option(onErrorDoc) var on_error: OnError?
+
+    /// The declared features in option order: user, item, event; categorical before continuous.
+    private var features: [CSVFeature] {
+        let groups: [([Name]?, FeatureScope, Bool)] = [
+            (user_features, .user, false), (user_continuous, .user, true), (item_features, .item, false),
+            (item_continuous, .item, true), (event_features, .event, false), (event_continuous, .event, true),
+        ]
+        return groups.flatMap { names, scope, continuous in (names ?? []).map { CSVFeature($0.text, scope: scope, continuous: continuous) } }
+    }
 
     /// `\t` as typed in a recipe means a tab.
     private var delimiterCharacter: Character? {
@@ -107,6 +128,12 @@ struct LoadCSVCommand: ScriptCommand {
     func validate() throws {
         if tag_separator.count != 1 { throw $tag_separator.failure("tag_separator must be one character") }
         if delimiter != nil, delimiterCharacter == nil { throw $delimiter.failure("delimiter must be one character") }
+        var seen = Set<String>()
+        for f in features where !seen.insert(f.name).inserted {
+            throw CommandFailure("feature '\(f.name)' is declared twice")
+        }
+        if users_key != nil && users_file == nil { throw $users_key.failure("users_key needs users_file") }
+        if items_key != nil && items_file == nil { throw $items_key.failure("items_key needs items_file") }
     }
 
     func run(_ context: CommandContext) throws -> Value {
@@ -118,8 +145,11 @@ struct LoadCSVCommand: ScriptCommand {
         c.timeDivisor = Int64(time_divisor)
         if let separator = tag_separator.first { c.tagSeparator = separator }
         if let d = delimiterCharacter { c.delimiter = d }
+        c.features = features
+        c.userTable = users_file.map { CSVTable(path: $0.text, key: users_key ?? user) }
+        c.itemTable = items_file.map { CSVTable(path: $0.text, key: items_key ?? item) }
         let log = try ClickLog.loadCSV(path: path.text, columns: c, onError: context.onError(on_error))
-        return context.install(log, source: "csv \(path)", files: [path.text])
+        return context.install(log, source: "csv \(path)", files: [path.text] + [users_file, items_file].compactMap { $0?.text })
     }
 }
 
@@ -395,7 +425,7 @@ struct CapCommand: ScriptCommand {
 }
 
 var dataCommands: [CommandType] { [
-    LoadPaddleCommand.self, LoadMovieLensCommand.self, LoadCSVCommand.self, LoadAutoCommand.self, LoadModelCommand.self, LoadIndexCommand.self,
+    LoadPaddleCommand.self, LoadMovieLensCommand.self, LoadCSVCommand.self, LoadEventsCommand.self, LoadAutoCommand.self, LoadModelCommand.self, LoadIndexCommand.self,
     GenerateCommand.self, StatsCommand.self, VocabCommand.self, SplitCommand.self, WindowCommand.self, HistoryCommand.self, ShuffleCommand.self,
     ExampleAgeCommand.self, DampingCommand.self, CapCommand.self, NegativesCommand.self,
 ] }

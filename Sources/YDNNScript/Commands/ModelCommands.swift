@@ -45,14 +45,15 @@ private let lastSlotDoc = "also give the last click's embedding a slot of its ow
 struct EmbedCommand: ScriptCommand {
     static let name = "embed"
     static let topic = Topic.model
-    static let summary = "Embed a sparse feature (user_id, province, city, phone, categories, tags); lists are pooled"
-    static let examples = ["embed user_id 64", "embed tags 64 pool=avg"]
+    static let summary = "Embed a sparse feature (user_id, province, city, phone, categories, tags, or a declared one); lists are pooled"
+    static let examples = ["embed user_id 64", "embed tags 64 pool=avg", "embed gender 4"]
     @Argument("the feature") var feature: Name
     @Argument("embedding width", .integer(1...65_536)) var dim: Int
     @Option("how a list of values is pooled") var pool = ListPooling.avg
 
     func run(_ context: CommandContext) throws -> Value {
-        context.addEncoder(.embedding(feature.text, dim: dim, pool: pool.pooling))
+        try context.requireSparseFeature(feature.text, at: $feature)
+        return context.addEncoder(.embedding(feature.text, dim: dim, pool: pool.pooling))
     }
 }
 
@@ -236,6 +237,6 @@ struct SummaryCommand: ScriptCommand {
 }
 
 var modelCommands: [CommandType] { [
-    EmbedCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
+    EmbedCommand.self, ContinuousCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
     NCECommand.self, SoftmaxCommand.self, TrainCommand.self, SummaryCommand.self,
 ] }
