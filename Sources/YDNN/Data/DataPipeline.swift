@@ -10,15 +10,21 @@ public struct DataPipeline: Sendable {
     public private(set) var log: ClickLog?
     /// `vocab min_count=N` (Paddle's `feat_appear_limit`).
     public var minCount = Vocabularies.defaultMinCount
+    /// `vocab items=all`: every item of the catalogue gets an id, clicked in
+    /// training or not (what an item tower needs to reach cold items).
+    public var allItems = false
     public var holdout: Holdout = .last
     public var sampleOptions = SampleOptions()
     /// The noise distribution the losses draw negatives from (Paddle: frequency, power 1).
     public var negatives: NegativeDistribution = .frequency(power: 1)
 
     private var generation = 0
-    private var vocabCache: (generation: Int, minCount: Int, holdout: Holdout, value: Vocabularies)?
+    private var vocabCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, value: Vocabularies)?
     private var splitCache: (generation: Int, holdout: Holdout, value: Split)?
-    private var samplesCache: (generation: Int, minCount: Int, holdout: Holdout, options: SampleOptions, value: SampleSet)?
+    private var samplesCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, options: SampleOptions, value: SampleSet)?
+    /// What the vocabularies are built with, as one cache key.
+    private struct VocabSettings: Equatable, Sendable { var minCount: Int; var allItems: Bool }
+    private var vocabSettings: VocabSettings { VocabSettings(minCount: minCount, allItems: allItems) }
 
     public init() {}
 
@@ -40,9 +46,9 @@ public struct DataPipeline: Sendable {
     /// dictionary from train.txt), so it changes with `holdout` too.
     public mutating func vocabularies() throws -> Vocabularies {
         let log = try requireLog()
-        if let c = vocabCache, c.generation == generation, c.minCount == minCount, c.holdout == holdout { return c.value }
-        let v = Vocabularies(log: log, minCount: minCount, split: try split())
-        vocabCache = (generation, minCount, holdout, v)
+        if let c = vocabCache, c.generation == generation, c.vocab == vocabSettings, c.holdout == holdout { return c.value }
+        let v = Vocabularies(log: log, minCount: minCount, split: try split(), allItems: allItems)
+        vocabCache = (generation, vocabSettings, holdout, v)
         return v
     }
 
@@ -59,11 +65,11 @@ public struct DataPipeline: Sendable {
     public mutating func samples(token: CancellationToken = .process,
                                  progress: ((_ fraction: Double, _ what: String) -> Void)? = nil) throws -> SampleSet {
         let log = try requireLog()
-        if let c = samplesCache, c.generation == generation, c.minCount == minCount,
+        if let c = samplesCache, c.generation == generation, c.vocab == vocabSettings,
            c.holdout == holdout, c.options == sampleOptions { return c.value }
         let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions,
                                     token: token, progress: progress)
-        samplesCache = (generation, minCount, holdout, sampleOptions, s)
+        samplesCache = (generation, vocabSettings, holdout, sampleOptions, s)
         return s
     }
 

@@ -91,7 +91,10 @@ public struct Vocabularies: Sendable {
     /// Builds the dictionaries from `log`, counting only the training clicks of
     /// `split` when one is given — as Paddle builds its dictionary from train.txt —
     /// so held-out clicks do not decide which items are known.
-    public init(log: ClickLog, minCount: Int = Vocabularies.defaultMinCount, split: Split? = nil) {
+    /// With `allItems`, every item of the log's catalogue gets an id, however few
+    /// its training clicks (none: an item only the test set or the items file
+    /// knows), still in order of descending count.
+    public init(log: ClickLog, minCount: Int = Vocabularies.defaultMinCount, split: Split? = nil, allItems: Bool = false) {
         self.minCount = minCount
         var userCount = [Int](repeating: 0, count: log.numUsers)
         var itemCount = [Int](repeating: 0, count: log.numItems)
@@ -116,7 +119,8 @@ public struct Vocabularies: Sendable {
         province = Vocabulary(name: "province", table: log.provinces, rawCounts: perUser(log.userProvince, log.provinces.count), minCount: minCount)
         city = Vocabulary(name: "city", table: log.cities, rawCounts: perUser(log.userCity, log.cities.count), minCount: minCount)
         phone = Vocabulary(name: "phone", table: log.phones, rawCounts: perUser(log.userPhone, log.phones.count), minCount: minCount)
-        items = Vocabulary(name: "items", table: log.itemKeys, rawCounts: itemCount, minCount: minCount)
+        // A count is kept when strictly greater than min_count: -1 keeps the never-clicked.
+        items = Vocabulary(name: "items", table: log.itemKeys, rawCounts: itemCount, minCount: allItems ? -1 : minCount)
         categories = Vocabulary(name: "categories", table: log.categories, rawCounts: catCount, minCount: minCount)
         tags = Vocabulary(name: "tags", table: log.tags, rawCounts: tagCount, minCount: minCount)
         let counts = userCount

@@ -165,6 +165,9 @@ public enum TorchRecBundle {
         case .encoder(let i): owner = "encoder:\(i)"
         case .dense(let i): owner = "dense:\(i)"
         case .output: owner = "output"
+        // `export torchrec` refuses a model with an item tower before it gets here.
+        case .itemEncoder(let i): owner = "item_encoder:\(i)"
+        case .itemDense(let i): owner = "item_dense:\(i)"
         }
         var m = Manifest.Tensor(name: t.name, rows: t.rows, cols: t.cols, sparse: t.sparse, owner: owner, role: t.role.rawValue,
                                 init_kind: "zeros", init_std: nil, init_relu: nil)

@@ -22,6 +22,8 @@ import Foundation
 public enum Checkpoint {
     public static let magic: [UInt8] = Array("YDNNMDL\0".utf8)
     public static let formatVersion: UInt32 = 2
+    /// The extra holding an item tower's per-item feature values (`ItemInputs`).
+    static let itemInputsExtra = "model.item_inputs"
     /// Versions this build reads.
     static let readableVersions: ClosedRange<UInt32> = 1...2
 
@@ -51,7 +53,9 @@ public enum Checkpoint {
     /// order. With `optimizerState` (the default) the optimizer's moments are kept
     /// too (Adam: twice the weights' size again), so training goes on exactly where
     /// it stopped; without, the file is smaller and a later `train` starts Adam anew.
-    public static func encode(_ model: Model, extras: [String: [UInt8]] = [:], optimizerState: Bool = true) throws -> [UInt8] {
+    public static func encode(_ model: Model, extras callerExtras: [String: [UInt8]] = [:], optimizerState: Bool = true) throws -> [UInt8] {
+        var extras = callerExtras
+        if let inputs = model.itemInputs { extras[itemInputsExtra] = inputs.encoded() }
         let names = extras.keys.sorted()
         var moments: [(Header.Moments, [Float], [Float])] = []
         var optimizer: Header.OptimizerState? = nil
@@ -156,8 +160,18 @@ public enum Checkpoint {
         guard 16 + headerLength + payload == bytes.count - 4 else {
             throw fail("the file is \(bytes.count) bytes but its header describes \(16 + headerLength + payload + 4)")
         }
+        // The extras end the payload; the item tower's inputs among them are needed to build the model.
+        var extras: [String: [UInt8]] = [:]
+        var extraOffset = bytes.count - 4 - header.extras.reduce(0) { $0 + $1.count }
+        for e in header.extras {
+            extras[e.name] = Array(bytes[extraOffset..<(extraOffset + e.count)])
+            extraOffset += e.count
+        }
+        let itemInputs = try extras.removeValue(forKey: itemInputsExtra).map(ItemInputs.decode)
         let model: Model
-        do { model = try Model(spec: header.spec, features: features, itemCount: header.itemCount, seed: header.seed) } catch {
+        do {
+            model = try Model(spec: header.spec, features: features, itemCount: header.itemCount, seed: header.seed, itemInputs: itemInputs)
+        } catch {
             throw fail("the stored spec does not build a model: \(error)")
         }
         var offset = 16 + headerLength
@@ -188,11 +202,6 @@ public enum Checkpoint {
                 throw fail("the optimizer state of '\(p.name)' does not fit \(o.spec.kind.rawValue)")
             }
             model.optimizerState = optimizer
-        }
-        var extras: [String: [UInt8]] = [:]
-        for e in header.extras {
-            extras[e.name] = Array(bytes[offset..<(offset + e.count)])
-            offset += e.count
         }
         model.epochsTrained = header.epochsTrained
         model.lossHistory = (header.lossHistory ?? []).filter(\.isFinite)

@@ -3,11 +3,13 @@
 /// whole catalogue) and scatter their gradients back as sparse rows.
 ///
 /// When the model normalises, the compact copy holds ŵ = w/|w| and `scatter`
-/// chains the gradient back through the normalisation.
+/// chains the gradient back through the normalisation. With an item tower a row is
+/// w_i plus the tower's output for item i, and `scatter` chains into the tower too.
 final class ItemCandidates {
     let weight: Parameter
     let bias: Parameter?
     let normalize: Bool
+    let tower: ItemTower?
     private(set) var ids: [Int32] = []
     /// U×D candidate rows (normalised when `normalize`).
     private(set) var w: [Float] = []
@@ -18,8 +20,9 @@ final class ItemCandidates {
     var dw: [Float] = []
     var db: [Float] = []
 
-    init(weight: Parameter, bias: Parameter?, normalize: Bool) {
-        self.weight = weight; self.bias = bias; self.normalize = normalize
+    init(weight: Parameter, bias: Parameter?, normalize: Bool, tower: ItemTower? = nil) {
+        precondition(tower.map { $0.outputDimension == weight.cols } ?? true)
+        self.weight = weight; self.bias = bias; self.normalize = normalize; self.tower = tower
         slot = [Int32](repeating: -1, count: weight.rows)
     }
 
@@ -37,11 +40,13 @@ final class ItemCandidates {
         let d = dim, u = ids.count
         w = .zeros(u * d); b = .zeros(u); norms = [Float](repeating: 1, count: u)
         dw = .zeros(u * d); db = .zeros(u)
+        let towerPart = tower?.forward(ids)
         weight.value.withUnsafeBufferPointer { src in
             w.withUnsafeMutableBufferPointer { dst in
                 for (s, id) in ids.enumerated() {
                     let row = dst.baseAddress! + s * d
                     row.update(from: src.baseAddress! + Int(id) * d, count: d)
+                    if let towerPart { for j in 0..<d { row[j] += towerPart[s * d + j] } }
                     if normalize { norms[s] = L2Normalize.normalizeRow(row, d) }
                 }
             }
@@ -67,6 +72,8 @@ final class ItemCandidates {
                 }
             }
         }
+        // The row's gradient (after the normalisation's) is also the tower output's.
+        if let tower { tower.backward(dw.map { $0 * scale }) }
         if let dBias { for (s, id) in ids.enumerated() { dBias.add(row: Int(id), col: 0, scale * db[s]) } }
     }
 }

@@ -85,10 +85,12 @@ extension ModelSpec {
             let touched: Int
             switch t.owner {
             case .output: touched = candidates
+            // The values of the scored items: a few per candidate.
+            case .itemEncoder: touched = min(t.rows, mul(candidates, 8))
             case .encoder(let i):
                 let single = features.first { $0.name == encoders[i].feature }?.kind == .single
                 touched = min(t.rows, mul(rows, single ? 1 : sequenceLength))
-            case .dense: touched = t.rows
+            case .dense, .itemDense: touched = t.rows
             }
             gradient = add(gradient, add(mul(t.rows, 4), mul(touched, t.cols, f)))
         }
@@ -108,6 +110,11 @@ extension ModelSpec {
         for h in hidden {
             activation = add(activation, mul(rows, width + h.units, f, 2))
             width = h.units
+        }
+        // The item tower's activations, per candidate row, forward and backward.
+        if let tower = itemTower {
+            let widths = [tower.concatDimension] + tower.hidden.map(\.units) + [towerDimension]
+            activation = add(activation, mul(candidates, widths.reduce(0, +), f, 2))
         }
         // Output: the compact candidate rows and their gradient, logits and their gradient.
         activation = add(activation, mul(candidates, towerDimension + 1, f, 2))

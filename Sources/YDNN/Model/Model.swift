@@ -44,6 +44,8 @@ public final class Model {
     public let features: [FeatureInfo]
     public let itemCount: Int
     public let seed: UInt64
+    /// The item tower's per-item feature values (nil without an item tower).
+    public let itemInputs: ItemInputs?
     /// What `parameters` are: names, shapes, owners and initialisation, declared once.
     public let layout: ParameterLayout
     /// All parameters, in layout order (the checkpoint's and the optimizer's).
@@ -68,9 +70,16 @@ public final class Model {
     /// Worker copies of the computation, created on demand (index 0 serves inference).
     private var workers: [Network] = []
 
-    public init(spec: ModelSpec, features: [FeatureInfo], itemCount: Int, seed: UInt64) throws {
+    /// `itemInputs`: every item's values of the item tower's features (required
+    /// with `spec.itemTower`, see `SampleSet.itemInputs(for:)`).
+    public init(spec: ModelSpec, features: [FeatureInfo], itemCount: Int, seed: UInt64, itemInputs: ItemInputs? = nil) throws {
         try spec.validate(features: features, itemCount: itemCount)
+        if let tower = spec.itemTower {
+            guard let itemInputs else { throw ModelError.invalidSpec("item_tower needs the items' feature values") }
+            try itemInputs.validate(tower, features: features, itemCount: itemCount)
+        }
         self.spec = spec; self.features = features; self.itemCount = itemCount; self.seed = seed
+        self.itemInputs = spec.itemTower == nil ? nil : itemInputs
         noise = [Float](repeating: 1 / Float(itemCount), count: itemCount)
         let layout = ParameterLayout(spec: spec, features: features, itemCount: itemCount)
         self.layout = layout
@@ -160,7 +169,7 @@ public final class Model {
 
     func worker(_ i: Int) -> Network {
         while workers.count <= i {
-            workers.append(Network(spec: spec, layout: layout, parameters: parameters, noise: noise))
+            workers.append(Network(spec: spec, layout: layout, parameters: parameters, noise: noise, itemInputs: itemInputs))
         }
         return workers[i]
     }
@@ -206,11 +215,16 @@ public final class Model {
     /// Checks that data described by `features` and `itemCount` can be fed to this
     /// (e.g. loaded) model: same item catalogue size, and every feature the spec reads
     /// present with the same kind and vocabulary size.
-    public func checkCompatible(features data: [FeatureInfo], itemCount items: Int) throws {
+    /// With an item tower, `itemInputs` (the data's values of its features) must
+    /// be the model's own: a tower scores items by those values.
+    public func checkCompatible(features data: [FeatureInfo], itemCount items: Int, itemInputs: ItemInputs? = nil) throws {
         if items != itemCount {
             throw ModelError.invalidSpec("the model was built for \(itemCount) items but the data has \(items)")
         }
-        let used = Set(spec.encoders.map(\.feature) + spec.denseInputs)
+        if let mine = self.itemInputs, let theirs = itemInputs, mine != theirs {
+            throw ModelError.invalidSpec("the items' \(mine.columns.map(\.name).joined(separator: ", ")) values differ from those the model's item tower was built with")
+        }
+        let used = Set(spec.encoders.map(\.feature) + spec.denseInputs + (spec.itemTower?.encoders.map(\.feature) ?? []))
         for f in features where used.contains(f.name) {
             guard let d = data.first(where: { $0.name == f.name }) else { throw ModelError.missingFeature(f.name) }
             if d.kind != f.kind || d.vocabularySize != f.vocabularySize {
@@ -259,7 +273,16 @@ public final class Model {
     /// (for the Paddle recipe T = 1, so this is Paddle's [nce_b_i, nce_w_i]).
     public func itemVectors() -> [Float] {
         let d = spec.towerDimension, vd = vectorDimension, off = vd - d
-        let w = parameter(.output, .weight)!.value, b = parameter(.output, .bias)?.value
+        var w = parameter(.output, .weight)!.value
+        let b = parameter(.output, .bias)?.value
+        if let tower = worker(0).itemTower {
+            // w_i + the tower's part, in chunks so the tower's activations stay small.
+            for start in stride(from: 0, to: itemCount, by: 4096) {
+                let end = min(start + 4096, itemCount)
+                let part = tower.forward(Int32(start) ..< Int32(end))
+                for k in 0 ..< (end - start) * d { w[start * d + k] += part[k] }
+            }
+        }
         var out = [Float].zeros(itemCount * vd)
         out.withUnsafeMutableBufferPointer { op in
             for i in 0..<itemCount {

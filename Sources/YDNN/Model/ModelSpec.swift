@@ -20,6 +20,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var normalize: Bool = false
     public var temperature: Float = 1
     public var output: OutputSpec = .nce()
+    /// Item vectors built from item features as well as a free vector per item
+    /// (`item_tower`); nil: a free vector per item only (Paddle's nce_w).
+    public var itemTower: ItemTowerSpec? = nil
 
     public init() {}
 
@@ -50,6 +53,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             throw ModelError.unknownFeature(d, known: features.filter { $0.kind == .dense }.map(\.name))
         }
         for (i, h) in hidden.enumerated() where h.units < 1 { throw ModelError.invalidSpec("dense layer \(i + 1): size must be positive") }
+        if let itemTower { try itemTower.validate(features: features) }
         if !(temperature > 0) { throw ModelError.invalidSpec("temperature must be positive") }
         switch output.loss {
         case .nce, .sampledSoftmax:

@@ -17,7 +17,7 @@ public final class NCELoss: OutputLoss {
     public let temperature: Float
     public var noise: [Float]
     public var flops: Double = 0
-    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) }
+    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) + (items.tower?.gradients ?? []) }
 
     private let items: ItemCandidates
     private var user: [Float] = []
@@ -26,12 +26,12 @@ public final class NCELoss: OutputLoss {
     private var dLogit: [Float] = []      // rows×(k+1)
 
     public init(weight: Parameter, bias: Parameter?, negatives: Int, noise: [Float], normalize: Bool = false,
-                temperature: Float = 1) {
+                temperature: Float = 1, tower: ItemTower? = nil) {
         precondition(noise.count == weight.rows && (bias == nil || bias!.count == weight.rows))
         self.weight = weight; self.bias = bias; negativesPerSample = negatives
         self.noise = noise; self.temperature = temperature
         dWeight = Gradient(weight); dBias = bias.map { Gradient($0) }
-        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize)
+        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize, tower: tower)
     }
 
     /// log σ(z), stable for large |z|.

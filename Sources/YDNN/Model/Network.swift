@@ -8,11 +8,12 @@ final class Network {
     let dense: [Dense]
     let norm: L2Normalize?
     let loss: OutputLoss
+    let itemTower: ItemTower?
     let gradients: [Gradient]
     private var rows = 0
 
     /// Binds every layer to its tensors by (owner, role) in the model's layout.
-    init(spec: ModelSpec, layout: ParameterLayout, parameters: [Parameter], noise: [Float]) {
+    init(spec: ModelSpec, layout: ParameterLayout, parameters: [Parameter], noise: [Float], itemInputs: ItemInputs?) {
         self.spec = spec
         func p(_ owner: ParameterLayout.Owner, _ role: ParameterLayout.Role) -> Parameter {
             parameters[layout.index(owner, role)!]
@@ -31,24 +32,33 @@ final class Network {
             Dense(weight: p(.dense(i), .weight), bias: p(.dense(i), .bias), relu: spec.hidden[i].activation == .relu)
         }
         norm = spec.normalize ? L2Normalize(dim: spec.towerDimension) : nil
+        if let towerSpec = spec.itemTower, let itemInputs {
+            itemTower = ItemTower(spec: towerSpec, inputs: itemInputs,
+                                  tables: towerSpec.encoders.indices.map { p(.itemEncoder($0), .table) },
+                                  layers: (0...towerSpec.hidden.count).map { (p(.itemDense($0), .weight), p(.itemDense($0), .bias)) })
+        } else {
+            itemTower = nil
+        }
         let w = p(.output, .weight), b = layout.index(.output, .bias).map { parameters[$0] }
         let o = spec.output
         switch o.loss {
         case .nce:
             loss = NCELoss(weight: w, bias: b, negatives: o.negatives, noise: noise, normalize: spec.normalize,
-                           temperature: spec.temperature)
+                           temperature: spec.temperature, tower: itemTower)
         case .sampledSoftmax where o.perSample:
             loss = PerSampleSoftmaxLoss(weight: w, bias: b, negatives: o.negatives, noise: noise, logQ: o.logQ,
-                                        normalize: spec.normalize, temperature: spec.temperature)
+                                        normalize: spec.normalize, temperature: spec.temperature, tower: itemTower)
         case .sampledSoftmax, .fullSoftmax, .inBatch:
             let mode: SoftmaxLoss.Mode = o.loss == .fullSoftmax ? .full : o.loss == .inBatch ? .inBatch : .sampled
             loss = SoftmaxLoss(mode: mode, weight: w, bias: b, noise: noise, logQ: o.logQ,
-                               normalize: spec.normalize, temperature: spec.temperature)
+                               normalize: spec.normalize, temperature: spec.temperature, tower: itemTower)
         }
         gradients = encoders.flatMap(\.gradients) + dense.flatMap { [$0.dWeight, $0.dBias] } + loss.gradients
     }
 
-    var flops: Double { encoders.reduce(0) { $0 + $1.flops } + dense.reduce(0) { $0 + $1.flops } + loss.flops }
+    var flops: Double {
+        encoders.reduce(0) { $0 + $1.flops } + dense.reduce(0) { $0 + $1.flops } + loss.flops + (itemTower?.flops ?? 0)
+    }
 
     /// The user tower: encoders → concat (+ dense inputs) → hidden layers → (L2 norm).
     /// Returns rows × towerDimension.

@@ -16,6 +16,10 @@ public struct ParameterLayout: Equatable, Sendable {
         /// `spec.hidden[i]` (shown as dense\(i + 1)).
         case dense(Int)
         case output
+        /// `spec.itemTower.encoders[i]`.
+        case itemEncoder(Int)
+        /// `spec.itemTower.hidden[i]`; index `hidden.count` is the tower's projection.
+        case itemDense(Int)
     }
 
     /// What a tensor is to its layer; (owner, role) identifies a tensor.
@@ -99,8 +103,26 @@ public struct ParameterLayout: Equatable, Sendable {
             width = h.units
         }
         let d = spec.towerDimension
-        add("output.w", itemCount, d, sparse: true, .output, .weight, .gaussian(std: 1 / Float(d).squareRoot()))
+        // With an item tower the free vectors start at zero: the tower's part alone
+        // is the first vector of every item (see ItemTower).
+        add("output.w", itemCount, d, sparse: true, .output, .weight,
+            spec.itemTower == nil ? .gaussian(std: 1 / Float(d).squareRoot()) : .zeros)
         if spec.output.bias { add("output.b", itemCount, 1, sparse: true, .output, .bias, .zeros) }
+        if let tower = spec.itemTower {
+            for (i, e) in tower.encoders.enumerated() {
+                let vocab = features.first { $0.name == e.feature }?.vocabularySize ?? 0
+                add("item.embedding.\(e.feature)", vocab, e.dim, sparse: true, .itemEncoder(i), .table, .gaussian(std: 0.1))
+            }
+            var width = tower.concatDimension
+            for (i, units) in (tower.hidden.map(\.units) + [d]).enumerated() {
+                let last = i == tower.hidden.count
+                let name = last ? "item.out" : "item.dense\(i + 1)"
+                let rule = Initialization.dense(relu: !last && tower.hidden[i].activation == .relu, stream: "init." + name)
+                add(name + ".w", width, units, .itemDense(i), .weight, rule)
+                add(name + ".b", 1, units, .itemDense(i), .bias, rule)
+                width = units
+            }
+        }
         tensors = out
     }
 

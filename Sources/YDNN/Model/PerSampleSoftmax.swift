@@ -30,7 +30,7 @@ public final class PerSampleSoftmaxLoss: OutputLoss {
     public let temperature: Float
     public var noise: [Float]
     public var flops: Double = 0
-    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) }
+    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) + (items.tower?.gradients ?? []) }
 
     private let items: ItemCandidates
     private var user: [Float] = []
@@ -39,12 +39,12 @@ public final class PerSampleSoftmaxLoss: OutputLoss {
     private var dLogit: [Float] = []      // rows×(k+1)
 
     public init(weight: Parameter, bias: Parameter?, negatives: Int, noise: [Float], logQ: Bool,
-                normalize: Bool = false, temperature: Float = 1) {
+                normalize: Bool = false, temperature: Float = 1, tower: ItemTower? = nil) {
         precondition(noise.count == weight.rows && (bias == nil || bias!.count == weight.rows) && negatives >= 1)
         self.weight = weight; self.bias = bias; negativesPerSample = negatives
         self.noise = noise; self.logQ = logQ; self.temperature = temperature
         dWeight = Gradient(weight); dBias = bias.map { Gradient($0) }
-        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize)
+        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize, tower: tower)
     }
 
     public func forward(user: [Float], rows: Int, labels: [Int32], negatives: [Int32]) -> Double {

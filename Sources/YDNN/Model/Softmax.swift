@@ -22,7 +22,7 @@ public final class SoftmaxLoss: OutputLoss {
     public let temperature: Float
     public var noise: [Float]
     public var flops: Double = 0
-    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) }
+    public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) + (items.tower?.gradients ?? []) }
 
     private let items: ItemCandidates
     private var user: [Float] = []
@@ -30,12 +30,12 @@ public final class SoftmaxLoss: OutputLoss {
     private var dLogits: [Float] = []   // rows×U, dL/d(logit) summed over a column's terms
 
     public init(mode: Mode, weight: Parameter, bias: Parameter?, noise: [Float], logQ: Bool,
-                normalize: Bool = false, temperature: Float = 1) {
+                normalize: Bool = false, temperature: Float = 1, tower: ItemTower? = nil) {
         precondition(noise.count == weight.rows && (bias == nil || bias!.count == weight.rows))
         self.mode = mode; self.weight = weight; self.bias = bias; self.noise = noise
         self.logQ = logQ && mode != .full; self.temperature = temperature
         dWeight = Gradient(weight); dBias = bias.map { Gradient($0) }
-        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize)
+        items = ItemCandidates(weight: weight, bias: bias, normalize: normalize, tower: tower)
     }
 
     public func forward(user: [Float], rows: Int, labels: [Int32], negatives: [Int32]) -> Double {

@@ -51,6 +51,15 @@ extension Model {
         case .fullSoftmax: kind = "softmax full"
         case .inBatch: kind = "softmax in-batch logq=\(o.logQ ? "on" : "off")"
         }
+        if let tower = spec.itemTower {
+            for (i, e) in tower.encoders.enumerated() {
+                rows.append(row(.itemEncoder(i), "item \(e.feature)", "item embed pool=\(e.pool.rawValue)", "\(e.outputDimension)"))
+            }
+            for (i, h) in tower.hidden.enumerated() {
+                rows.append(row(.itemDense(i), "item dense\(i + 1)", "dense" + (h.activation == .relu ? " relu" : ""), "\(h.units)"))
+            }
+            rows.append(row(.itemDense(tower.hidden.count), "item out", "item vector = w_i + this", "\(spec.towerDimension)"))
+        }
         rows.append(row(.output, "output", kind, "1 (loss)"))
         return rows
     }

@@ -281,15 +281,21 @@ struct VocabCommand: ScriptCommand {
     static let summary = "Keep feature values clicked more than min_count times; the rest become <unk>"
     @Option("keep a value when its count is strictly greater (Paddle's feat_appear_limit)", .integer(0...Int.max))
     var min_count = Vocabularies.defaultMinCount
+    @Option("frequent: items under min_count become <unk>; all: every catalogue item keeps an id, even never clicked in training (for item_tower)")
+    var items = ItemVocabulary.frequent
 
     func run(_ context: CommandContext) throws -> Value {
         context.session.data.minCount = min_count
+        context.session.data.allItems = items == .all
         guard context.session.data.hasData else { return .none }
         let v = try context.session.data.vocabularies()
         context.console.print("vocab min_count=\(v.minCount): " + v.all.map { "\($0.name) \($0.size - 1)" }.joined(separator: ", "))
         return .none
     }
 }
+
+/// `vocab items=`: which items the catalogue (the output layer's rows) holds.
+enum ItemVocabulary: String, ChoiceArgument { case frequent, all }
 
 /// `split holdout=`: the kinds of test set.
 enum HoldoutKind: String, ChoiceArgument { case last, time, none }

@@ -11,6 +11,10 @@ enum RankingSource: String, ChoiceArgument { case exact, index }
 /// the vocabulary, never clicked in training) counts.
 enum UnrankablePolicy: String, ChoiceArgument { case miss, skip }
 
+/// `evaluate targets=`: all held-out clicks, or those on items with no (cold) or
+/// some (warm) training click.
+enum TargetSubset: String, ChoiceArgument { case all, cold, warm }
+
 struct EvaluateCommand: ScriptCommand {
     static let name = "evaluate"
     static let topic = Topic.retrieval
@@ -23,13 +27,25 @@ struct EvaluateCommand: ScriptCommand {
     @Option("users whose target cannot be ranked: counted as misses (the same denominator across ablations), or left out")
     var unrankable = UnrankablePolicy.miss
     @Option("a name for this evaluation, for compare label= and expect label=") var label: String?
+    @Option("which held-out clicks: all, cold (their item has no training click; vocab items=all keeps such items in the catalogue) or warm")
+    var targets = TargetSubset.all
 
     func run(_ context: CommandContext) throws -> Value {
         let (model, samples) = try context.session.servingState()
         let session = context.session
         let metrics = metric.compactMap(RankingMetric.init)
-        let test = samples.test
+        var test = samples.test
         guard test.count > 0 else { throw context.failure("there are no test users", help: "use split holdout=last") }
+        // Targets outside the catalogue are neither cold nor warm: a subset leaves them out.
+        var unrankableTargets = samples.report.unknownTestTargets
+        if targets != .all {
+            test = test.gather(test.labels.indices.filter { (samples.itemCounts[Int(test.labels[$0])] == 0) == (targets == .cold) })
+            unrankableTargets = 0
+            guard test.count > 0 else {
+                throw $targets.failure("no held-out click has a \(targets) target",
+                                       help: targets == .cold ? "cold targets need vocab items=all and a split that leaves items out of training, e.g. split holdout=time cutoff=0.9" : nil)
+            }
+        }
         let users = try userVectorSet(model, test)
         let items = try itemVectorSet(model)
         var index: VectorIndex?
@@ -48,7 +64,7 @@ struct EvaluateCommand: ScriptCommand {
             users: users, items: items, targets: test.labels.map(Int.init),
             seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
             itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: exclude_seen, never: [0],
-            index: index, unrankableUsers: samples.report.unknownTestTargets, skipUnrankable: unrankable == .skip,
+            index: index, unrankableUsers: unrankableTargets, skipUnrankable: unrankable == .skip,
             firstClickTimes: needsTimes ? samples.items.firstClickTimes() : nil,
             servingTime: needsTimes ? samples.items.servingTime : nil,
             threads: session.settings.threads, token: .process)
@@ -83,7 +99,8 @@ struct EvaluateCommand: ScriptCommand {
     /// Who was evaluated, how, and who could not be ranked.
     private func header(_ report: LeaveLastOutReport, index: VectorIndex?, items: Int) -> String {
         let how = index.map { "through the \($0.kind) index" } ?? "all \(items - 1) items ranked exactly"
-        var line = "evaluate: \(report.users) users, \(how), seen items \(exclude_seen ? "excluded" : "not excluded")"
+        let subset = targets == .all ? "" : " with a \(targets) target (\(targets == .cold ? "no" : "some") training click on it)"
+        var line = "evaluate: \(report.users) users\(subset), \(how), seen items \(exclude_seen ? "excluded" : "not excluded")"
         let n = report.unrankableUsers
         if n > 0 {
             line += unrankable == .miss

@@ -295,14 +295,13 @@ struct ExpectCommand: ScriptCommand {
     @Option("the smallest value accepted") var min: Double?
     @Option("the largest value accepted") var max: Double?
     @Option("check this experiment's mean over its runs instead of the last evaluation") var experiment: String?
-    @Option("check the last evaluation with this label") var label: String?
+    @Option("check the last evaluation with this label (with experiment=: each run's last with this label)") var label: String?
     @Option("check only on this data (\"synthetic\": the built-in generator; else the path loaded): bounds hold for the data they were measured on")
     var data: String?
 
     func validate() throws {
         if min == nil, max == nil { throw CommandFailure("'expect' needs min= or max= (or both)", help: "expect \(metric) min=0.1 max=0.3") }
         if let lo = min, let hi = max, lo > hi { throw $max.failure("max=\(Value.format(hi)) is below min=\(Value.format(lo))") }
-        if experiment != nil, label != nil { throw $label.failure("give experiment= or label=, not both") }
     }
 
     func run(_ context: CommandContext) throws -> Value {
@@ -319,10 +318,13 @@ struct ExpectCommand: ScriptCommand {
                 throw $experiment.failure("no experiment named '\(name)'",
                                           help: closestMatch(to: name, in: names).map { "did you mean '\($0)'?" } ?? "experiments: \(names.joined(separator: ", "))")
             }
-            let values = e.runs.compactMap { ExperimentResult.pick($0, m, nil)?.shown(m) }
-            guard !values.isEmpty else { throw $experiment.failure("experiment '\(name)' did not measure \(m)") }
+            let values = e.runs.compactMap { ExperimentResult.pick($0, m, label)?.shown(m) }
+            guard !values.isEmpty else {
+                throw $experiment.failure("experiment '\(name)' did not measure \(m)" + (label.map { " in an evaluation labelled '\($0)'" } ?? ""))
+            }
             measured = Statistics.mean(values)
-            source = "experiment '\(name)' (mean of \(values.count) run\(values.count == 1 ? "" : "s"))"
+            source = "experiment '\(name)'" + (label.map { ", evaluations labelled '\($0)'" } ?? "")
+                + " (mean of \(values.count) run\(values.count == 1 ? "" : "s"))"
         } else {
             let record = context.interpreter.evaluations.last { $0.metrics.contains(m) && (label == nil || $0.label == label) }
             guard let record, let value = record.shown(m) else {

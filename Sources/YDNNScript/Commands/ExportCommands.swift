@@ -36,6 +36,10 @@ struct ExportTorchRecCommand: ScriptCommand {
         // The spec and noise exactly as `train` would use them; with weights=on the
         // session's model (trained or fresh) is the starting point, else no weights are built.
         let spec = session.resolvedSpec(for: samples)
+        if spec.itemTower != nil {
+            throw context.failure("export torchrec does not carry an item tower (its TorchRec model has a free vector per item only)",
+                                  help: "drop item_tower (item_tower off) to export, or serve the model with save model / vectors")
+        }
         try spec.validate(features: samples.features, itemCount: samples.items.count)
         try spec.validateNegatives(itemCount: samples.items.count)
         let start = weights ? try context.session.currentModel(for: samples, console: context.console, batchSize: training.batch,

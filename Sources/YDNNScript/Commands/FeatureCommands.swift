@@ -39,6 +39,13 @@ extension CommandContext {
         throw argument.failure("the data has no feature '\(name)'", help: hint + "features: " + sparse.joined(separator: ", "))
     }
 
+    /// The features an item tower can read off the loaded log: every item's
+    /// category and tags, and the declared per-item categorical and list features.
+    func itemFeatureNames() -> [String]? {
+        guard let log = session.data.log else { return nil }
+        return ["categories", "tags"] + log.declared.filter { $0.scope == .item && $0.kind != .continuous }.map(\.name)
+    }
+
     /// The lines `help embed` and `help continuous` add about the loaded data.
     func featureHelp() -> String? {
         guard let log = session.data.log, let features = dataFeatures() else { return nil }
@@ -49,6 +56,7 @@ extension CommandContext {
         var lines = ["features of the loaded data: " + sparse.joined(separator: ", ")]
         let numbers = continuousFeatures()
         if !numbers.isEmpty { lines.append("continuous features: " + numbers.joined(separator: ", ")) }
+        if let items = itemFeatureNames() { lines.append("item features (item_tower): " + items.joined(separator: ", ")) }
         return lines.joined(separator: "\n")
     }
 }
@@ -119,5 +127,46 @@ struct LoadEventsCommand: ScriptCommand {
         if skipped > 0 { line += "; \(skipped) tokens of users not in the log skipped" }
         context.console.print(line)
         return .record([("tokens", .integer(stream.ids.count)), ("distinct", .integer(stream.values.count)), ("skipped", .integer(skipped))])
+    }
+}
+
+struct ItemTowerCommand: ScriptCommand {
+    static let name = "item_tower"
+    static let topic = Topic.model
+    static let summary = "Build each item's vector from its features (categories, tags, genres ...) plus its free vector, so items never clicked in training can be recalled"
+    static let examples = ["item_tower categories tags dim=16", "item_tower genres dim=16 hidden=64", "item_tower off"]
+    @Rest("an item feature (categories, tags, or a declared per-item one such as genres), or off", required: true) var features: [Name]
+    @Option("embedding width of each item feature", .integer(1...65_536)) var dim = 16
+    @Option("how an item's list of values is pooled") var pool = ListPooling.avg
+    @Option("width of a ReLU layer before the projection to the item vector (0: none)", .integer(0...65_536)) var hidden = 0
+
+    func validate() throws {
+        let names = features.map(\.text)
+        if names.count > 1, let i = names.firstIndex(of: "off") { throw failure(at: i, "off turns the item tower off; it takes no features") }
+        for (i, name) in names.enumerated() where names[..<i].contains(name) { throw failure(at: i, "'\(name)' is listed twice") }
+    }
+
+    /// An error with its caret under the `i`th feature.
+    private func failure(at i: Int, _ message: String, help: String? = nil) -> CommandFailure {
+        var where_ = ArgumentInfo()
+        where_.span = i < $features.count ? $features[i] : nil
+        return CommandFailure(message, help: help, at: where_)
+    }
+
+    func run(_ context: CommandContext) throws -> Value {
+        let names = features.map(\.text)
+        if names == ["off"] {
+            context.session.spec.itemTower = nil
+            return .none
+        }
+        if let known = context.itemFeatureNames() {
+            for (i, name) in names.enumerated() where !known.contains(name) {
+                let hint = closestMatch(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+                throw failure(at: i, "items have no feature '\(name)'", help: hint + "item features: " + known.joined(separator: ", "))
+            }
+        }
+        context.session.spec.itemTower = ItemTowerSpec(features: names, dim: dim, pool: pool.pooling,
+                                                       hidden: hidden > 0 ? [DenseSpec(hidden)] : [])
+        return .none
     }
 }

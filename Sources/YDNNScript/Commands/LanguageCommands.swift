@@ -109,7 +109,7 @@ struct HelpCommand: ScriptCommand {
             throw CommandFailure("no help for '\(name)'", help: help, at: kind == nil ? $topic : $kind)
         }
         context.console.print(reference.detail(spec))
-        if name == "embed" || name == "continuous", let features = context.featureHelp() { context.console.print(features) }
+        if name == "embed" || name == "continuous" || name == "item_tower", let features = context.featureHelp() { context.console.print(features) }
         return .none
     }
 }

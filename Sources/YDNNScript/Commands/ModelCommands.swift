@@ -237,6 +237,6 @@ struct SummaryCommand: ScriptCommand {
 }
 
 var modelCommands: [CommandType] { [
-    EmbedCommand.self, ContinuousCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
+    EmbedCommand.self, ContinuousCommand.self, ItemTowerCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
     NCECommand.self, SoftmaxCommand.self, TrainCommand.self, SummaryCommand.self,
 ] }

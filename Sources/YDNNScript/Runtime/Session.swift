@@ -103,7 +103,9 @@ public struct Session {
     mutating func currentModel(for samples: SampleSet, console: Console, batchSize: Int = 128,
                                optimizer: OptimizerSpec.Kind = .adam) throws -> Model {
         let spec = resolvedSpec(for: samples)
-        if let m = model, m.spec == spec, (try? m.checkCompatible(features: samples.features, itemCount: samples.items.count)) != nil {
+        let itemInputs = try spec.itemTower.map { try samples.itemInputs(for: $0) }
+        if let m = model, m.spec == spec,
+           (try? m.checkCompatible(features: samples.features, itemCount: samples.items.count, itemInputs: itemInputs)) != nil {
             if let saved = modelVocabularies { try checkVocabularies(saved, against: try data.vocabularies()) }
             return m
         }
@@ -113,7 +115,7 @@ public struct Session {
                                    batchSize: batchSize, optimizer: optimizer, threads: settings.threads)
         modelVocabularies = nil
         if model != nil { console.print("note: the network or the data changed; building a new model (fresh weights)") }
-        let m = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: seed)
+        let m = try Model(spec: spec, features: samples.features, itemCount: samples.items.count, seed: seed, itemInputs: itemInputs)
         model = m
         return m
     }
@@ -124,7 +126,8 @@ public struct Session {
         guard let model else {
             throw CommandFailure("there is no model yet", help: "declare a network (embed, lstm, dense, nce ...) and run 'train' first")
         }
-        try model.checkCompatible(features: samples.features, itemCount: samples.items.count)
+        try model.checkCompatible(features: samples.features, itemCount: samples.items.count,
+                                  itemInputs: try model.spec.itemTower.map { try samples.itemInputs(for: $0) })
         if let saved = modelVocabularies { try checkVocabularies(saved, against: try data.vocabularies()) }
         return (model, samples)
     }
