@@ -139,3 +139,39 @@ final class DataDeclaredFeaturesTests: XCTestCase {
         XCTAssertEqual(v.all.map(\.name), ["user_id", "province", "city", "phone", "items", "categories", "tags"])
     }
 }
+
+/// A log's memory grows with what a recipe declares, not with the columns a file has.
+final class DataDeclaredMemoryTests: XCTestCase {
+    func testMemoryIsProportionalToTheDeclaredColumns() throws {
+        let dir = TempDir()
+        var rows = ["u,i,t," + (1...10).map { "f\($0)" }.joined(separator: ",")]
+        var plain = ["u,i,t"]
+        for k in 0..<3000 {
+            let keys = "u\(k % 300),i\((k * 7) % 500),\(k)"
+            rows.append(keys + "," + (1...10).map { "v\((k * $0) % 17)" }.joined(separator: ","))
+            plain.append(keys)
+        }
+        let wide = dir.write("wide.csv", rows.joined(separator: "\n") + "\n")
+        let narrow = dir.write("narrow.csv", plain.joined(separator: "\n") + "\n")
+        func load(_ path: String, declaring n: Int) throws -> (log: ClickLog, samples: Int) {
+            var c = CSVColumns(user: "u", item: "i", time: "t")
+            c.features = (0..<n).map { CSVFeature("f\($0 + 1)", scope: .event) }
+            let log = try ClickLog.loadCSV(path: path, columns: c)
+            let split = try Split(log: log, holdout: .last)
+            let s = try SampleSet.build(log: log, vocab: Vocabularies(log: log, minCount: 0, split: split), split: split,
+                                        options: SampleOptions())
+            let bytes = s.train.sparse.values.reduce(0) { $0 + $1.ids.count * 4 + $1.offsets.count * 4 }
+            return (log, bytes)
+        }
+        let none = try load(wide, declaring: 0), five = try load(wide, declaring: 5), ten = try load(wide, declaring: 10)
+        let base = try load(narrow, declaring: 0)
+        XCTAssertEqual(none.log.compactBytes, base.log.compactBytes, "undeclared columns cost nothing")
+        XCTAssertEqual(none.samples, base.samples)
+        // Each declared column: one id a click (3000 × 4 bytes) plus its 17 values.
+        let perColumn = five.log.compactBytes - none.log.compactBytes
+        XCTAssertEqual(ten.log.compactBytes - five.log.compactBytes, perColumn, "the fifth to tenth cost what the first five do")
+        XCTAssertEqual(perColumn / 5, 3000 * 4 + five.log.declaredColumn("f1")!.values.compactBytes)
+        XCTAssertEqual(ten.samples - five.samples, five.samples - none.samples, "samples grow by the same amount per column")
+        XCTAssertLessThan(ten.log.memoryBytes, 2 * ten.log.compactBytes, "in memory within 2x of the compact size")
+    }
+}

@@ -25,6 +25,9 @@ public final class SoftmaxLoss: OutputLoss {
     public var gradients: [Gradient] { [dWeight] + (dBias.map { [$0] } ?? []) + (items.tower?.gradients ?? []) }
 
     private let items: ItemCandidates
+    /// Full mode: score only these items (and the labels) instead of the whole
+    /// catalogue; `Model.restrictFullSoftmax` sets it for an item tower.
+    public var candidates: [Int32]? = nil
     private var user: [Float] = []
     private var rows = 0
     private var dLogits: [Float] = []   // rows×U, dL/d(logit) summed over a column's terms
@@ -43,7 +46,8 @@ public final class SoftmaxLoss: OutputLoss {
         precondition(user.count == rows * d && labels.count == rows)
         self.user = user; self.rows = rows
         switch mode {
-        case .full: items.build((0..<Int32(weight.rows)))
+        case .full:
+            if let candidates { items.build(labels + candidates) } else { items.build((0..<Int32(weight.rows))) }
         case .inBatch: items.build(labels)
         case .sampled: items.build(labels + negatives)
         }

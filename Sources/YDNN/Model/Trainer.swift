@@ -106,7 +106,8 @@ public final class Trainer {
         } else {
             model.setNoise(fromLabels: samples.labels)
         }
-        model.initializeOutputBias()
+        model.initializeOutputBias(labels: samples.labels)
+        model.restrictFullSoftmax(toLabels: samples.labels)
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
         let optimizer = model.optimizer(for: options.optimizer)
         let threads = min(options.threads, options.batchSize)
