@@ -47,6 +47,32 @@ final class ItemTowerTests: XCTestCase {
         }
     }
 
+    /// The item cold-start protocol: a tenth of the items held out of training entirely.
+    func testHeldOutItemsAreRecalledAmongAllAndAmongTheColdOnes() throws {
+        func script(_ tower: String) -> String {
+            recipe("softmax sampled=60\n\(tower)\ntrain epochs=3\nevaluate hr@50 targets=cold\nevaluate hr@50 targets=cold candidates=cold")
+                .replacingOccurrences(of: "split holdout=time cutoff=0.9", with: "split holdout=last cold_items=0.1")
+        }
+        let free = try run(script("")), tower = try run(script("item_tower categories tags dim=8"))
+        XCTAssertEqual(free.status, 0, free.err)
+        XCTAssertEqual(tower.status, 0, tower.err)
+        XCTAssertTrue(tower.out.contains("items held out of training (cold)"), tower.out)
+        XCTAssertTrue(tower.out.contains("ranked among the cold items only"), tower.out)
+        let (f, t) = (hr50(free.out), hr50(tower.out))
+        XCTAssertEqual(f.count, 2, free.out)
+        XCTAssertEqual(t.count, 2, tower.out)
+        XCTAssertLessThan(f.first ?? 1, 0.05, free.out)
+        XCTAssertGreaterThan(t.first ?? 0, 0.3, tower.out)
+        XCTAssertGreaterThan(t.last ?? 0, (f.last ?? 1) + 0.15, "among the cold items too\n\(free.out)\n\(tower.out)")
+
+        let wrong = try run(recipe("softmax sampled=60\nsplit holdout=time cutoff=0.9 cold_items=0.1"), "check")
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("cold_items= goes with holdout=last"), wrong.err)
+        let among = try run(recipe("softmax sampled=60\ntrain epochs=1\nevaluate hr@50 candidates=cold"), "check")
+        XCTAssertNotEqual(among.status, 0)
+        XCTAssertTrue(among.err.contains("candidates=cold goes with targets=cold"), among.err)
+    }
+
     func testTheTowerServesThroughIndexesVectorsMiningAndTheModelFile() throws {
         let r = try run(recipe("""
             softmax sampled=60 logq=on

@@ -14,14 +14,17 @@ public struct DataPipeline: Sendable {
     /// training or not (what an item tower needs to reach cold items).
     public var allItems = false
     public var holdout: Holdout = .last
+    /// `split ... cold_items=S`: items held out of training entirely (`ColdItems.swift`).
+    public var coldItems: ColdItemHoldout? = nil
     public var sampleOptions = SampleOptions()
     /// The noise distribution the losses draw negatives from (Paddle: frequency, power 1).
     public var negatives: NegativeDistribution = .frequency(power: 1)
 
     private var generation = 0
-    private var vocabCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, value: Vocabularies)?
-    private var splitCache: (generation: Int, holdout: Holdout, value: Split)?
-    private var samplesCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, options: SampleOptions, value: SampleSet)?
+    private var vocabCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, cold: ColdItemHoldout?, value: Vocabularies)?
+    private var splitCache: (generation: Int, holdout: Holdout, cold: ColdItemHoldout?, value: Split)?
+    private var workingLogCache: (generation: Int, cold: ColdItemHoldout, value: (log: ClickLog, items: [Int32], removedClicks: Int))?
+    private var samplesCache: (generation: Int, vocab: VocabSettings, holdout: Holdout, cold: ColdItemHoldout?, options: SampleOptions, value: SampleSet)?
     /// What the vocabularies are built with, as one cache key.
     private struct VocabSettings: Equatable, Sendable { var minCount: Int; var allItems: Bool }
     private var vocabSettings: VocabSettings { VocabSettings(minCount: minCount, allItems: allItems) }
@@ -32,7 +35,7 @@ public struct DataPipeline: Sendable {
     public mutating func setLog(_ log: ClickLog) {
         self.log = log
         generation += 1
-        vocabCache = nil; splitCache = nil; samplesCache = nil
+        vocabCache = nil; splitCache = nil; samplesCache = nil; workingLogCache = nil
     }
 
     public var hasData: Bool { log != nil }
@@ -42,21 +45,43 @@ public struct DataPipeline: Sendable {
         return log
     }
 
+    /// The log the split, vocabularies and samples are made from: the loaded one,
+    /// or without the cold items' clicks.
+    private mutating func workingLog() throws -> ClickLog {
+        let log = try requireLog()
+        guard let coldItems else { return log }
+        return try coldItemHoldout(coldItems, log).log
+    }
+
+    private mutating func coldItemHoldout(_ cold: ColdItemHoldout, _ log: ClickLog) throws -> (log: ClickLog, items: [Int32], removedClicks: Int) {
+        if let c = workingLogCache, c.generation == generation, c.cold == cold { return c.value }
+        let v = cold.apply(to: log)
+        workingLogCache = (generation, cold, v)
+        return v
+    }
+
+    /// The held-out cold items (raw ids) and how many clicks leaving them out removed; nil without `cold_items=`.
+    public mutating func coldItemSummary() throws -> (items: [Int32], removedClicks: Int)? {
+        guard let coldItems else { return nil }
+        let v = try coldItemHoldout(coldItems, try requireLog())
+        return (v.items, v.removedClicks)
+    }
+
     /// Counted over the training clicks of the current split (Paddle builds its
     /// dictionary from train.txt), so it changes with `holdout` too.
     public mutating func vocabularies() throws -> Vocabularies {
-        let log = try requireLog()
-        if let c = vocabCache, c.generation == generation, c.vocab == vocabSettings, c.holdout == holdout { return c.value }
+        let log = try workingLog()
+        if let c = vocabCache, c.generation == generation, c.vocab == vocabSettings, c.holdout == holdout, c.cold == coldItems { return c.value }
         let v = Vocabularies(log: log, minCount: minCount, split: try split(), allItems: allItems)
-        vocabCache = (generation, vocabSettings, holdout, v)
+        vocabCache = (generation, vocabSettings, holdout, coldItems, v)
         return v
     }
 
     public mutating func split() throws -> Split {
-        let log = try requireLog()
-        if let c = splitCache, c.generation == generation, c.holdout == holdout { return c.value }
+        let log = try workingLog()
+        if let c = splitCache, c.generation == generation, c.holdout == holdout, c.cold == coldItems { return c.value }
         let s = try Split(log: log, holdout: holdout)
-        splitCache = (generation, holdout, s)
+        splitCache = (generation, holdout, coldItems, s)
         return s
     }
 
@@ -64,12 +89,12 @@ public struct DataPipeline: Sendable {
     /// and reports to `progress` (see `SampleSet.build`); a cached set reports nothing.
     public mutating func samples(token: CancellationToken = .process,
                                  progress: ((_ fraction: Double, _ what: String) -> Void)? = nil) throws -> SampleSet {
-        let log = try requireLog()
+        let log = try workingLog()
         if let c = samplesCache, c.generation == generation, c.vocab == vocabSettings,
-           c.holdout == holdout, c.options == sampleOptions { return c.value }
+           c.holdout == holdout, c.cold == coldItems, c.options == sampleOptions { return c.value }
         let s = try SampleSet.build(log: log, vocab: try vocabularies(), split: try split(), options: sampleOptions,
                                     token: token, progress: progress)
-        samplesCache = (generation, vocabSettings, holdout, sampleOptions, s)
+        samplesCache = (generation, vocabSettings, holdout, coldItems, sampleOptions, s)
         return s
     }
 

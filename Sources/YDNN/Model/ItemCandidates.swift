@@ -16,6 +16,8 @@ final class ItemCandidates {
     private(set) var b: [Float] = []
     private var norms: [Float] = []
     private var slot: [Int32]
+    /// Per candidate: scored without its free vector this step (item tower id dropout).
+    private var dropped: [Bool] = []
     /// Gradient w.r.t. the compact rows, filled by the loss.
     var dw: [Float] = []
     var db: [Float] = []
@@ -41,11 +43,12 @@ final class ItemCandidates {
         w = .zeros(u * d); b = .zeros(u); norms = [Float](repeating: 1, count: u)
         dw = .zeros(u * d); db = .zeros(u)
         let towerPart = tower?.forward(ids)
+        dropped = tower.map { t in ids.map(t.dropsFreeVector) } ?? []
         weight.value.withUnsafeBufferPointer { src in
             w.withUnsafeMutableBufferPointer { dst in
                 for (s, id) in ids.enumerated() {
                     let row = dst.baseAddress! + s * d
-                    row.update(from: src.baseAddress! + Int(id) * d, count: d)
+                    if dropped.isEmpty || !dropped[s] { row.update(from: src.baseAddress! + Int(id) * d, count: d) }
                     if let towerPart { for j in 0..<d { row[j] += towerPart[s * d + j] } }
                     if normalize { norms[s] = L2Normalize.normalizeRow(row, d) }
                 }
@@ -62,12 +65,12 @@ final class ItemCandidates {
         let d = dim
         w.withUnsafeBufferPointer { wp in
             dw.withUnsafeMutableBufferPointer { gp in
-                let ids = ids, norms = norms, normalize = normalize
+                let ids = ids, norms = norms, normalize = normalize, dropped = dropped
                 dWeight.accumulateRows { acc in
                     for (s, id) in ids.enumerated() {
                         let g = gp.baseAddress! + s * d
                         if normalize { L2Normalize.backwardRow(wp.baseAddress! + s * d, norm: norms[s], g, d) }
-                        acc.add(row: Int(id), g, scale: scale)
+                        if dropped.isEmpty || !dropped[s] { acc.add(row: Int(id), g, scale: scale) }
                     }
                 }
             }

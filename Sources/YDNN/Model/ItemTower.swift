@@ -19,13 +19,18 @@ public struct ItemTowerSpec: Codable, Equatable, Sendable {
     public var encoders: [EncoderSpec]
     /// Hidden layers; a linear projection to the user tower's width always follows.
     public var hidden: [DenseSpec]
+    /// Training only: the chance that a candidate item is scored without its free
+    /// vector (as DropoutNet, Volkovs et al. 2017), so the tower learns to place an
+    /// item by its features alone — which is all a cold item has. Decided per
+    /// (batch, item), so shards and thread counts agree.
+    public var idDropout: Double
 
-    public init(encoders: [EncoderSpec], hidden: [DenseSpec] = []) {
-        self.encoders = encoders; self.hidden = hidden
+    public init(encoders: [EncoderSpec], hidden: [DenseSpec] = [], idDropout: Double = 0) {
+        self.encoders = encoders; self.hidden = hidden; self.idDropout = idDropout
     }
 
-    public init(features: [String], dim: Int, pool: Pooling = .avg, hidden: [DenseSpec] = []) {
-        self.init(encoders: features.map { .embedding($0, dim: dim, pool: pool) }, hidden: hidden)
+    public init(features: [String], dim: Int, pool: Pooling = .avg, hidden: [DenseSpec] = [], idDropout: Double = 0) {
+        self.init(encoders: features.map { .embedding($0, dim: dim, pool: pool) }, hidden: hidden, idDropout: idDropout)
     }
 
     public var concatDimension: Int { encoders.reduce(0) { $0 + $1.outputDimension } }
@@ -46,6 +51,7 @@ public struct ItemTowerSpec: Codable, Equatable, Sendable {
             if e.dim < 1 { throw ModelError.invalidSpec("item_tower \(e.feature): dimension must be positive") }
             if !seen.insert(e.feature).inserted { throw ModelError.invalidSpec("item_tower names '\(e.feature)' twice") }
         }
+        if !(0..<1).contains(idDropout) { throw ModelError.invalidSpec("item_tower id_dropout must lie in [0, 1), got \(idDropout)") }
         for (i, h) in hidden.enumerated() where h.units < 1 {
             throw ModelError.invalidSpec("item_tower hidden layer \(i + 1): size must be positive")
         }
@@ -127,16 +133,34 @@ public final class ItemTower {
     /// Hidden layers, then the projection (no activation) to the output width.
     let layers: [Dense]
     let width: Int
+    let idDropout: Double
+    let seed: UInt64
+    /// Set by `Network.step` for a training step (the batch's number); nil otherwise, so
+    /// scoring, validation and item vectors never drop anything.
+    var dropoutSalt: UInt64?
     private var rows = 0
 
-    init(spec: ItemTowerSpec, inputs: ItemInputs, tables: [Parameter], layers: [(weight: Parameter, bias: Parameter)]) {
+    init(spec: ItemTowerSpec, inputs: ItemInputs, tables: [Parameter], layers: [(weight: Parameter, bias: Parameter)], seed: UInt64) {
         precondition(tables.count == spec.encoders.count && layers.count == spec.hidden.count + 1)
         self.inputs = inputs
+        idDropout = spec.idDropout
+        self.seed = seed
         encoders = zip(spec.encoders, tables).map { EmbeddingPool(spec: $0, table: $1) }
         self.layers = layers.enumerated().map { i, p in
             Dense(weight: p.weight, bias: p.bias, relu: i < spec.hidden.count && spec.hidden[i].activation == .relu)
         }
         width = spec.concatDimension
+    }
+
+    /// Whether this training step scores item `id` without its free vector.
+    @inline(__always) func dropsFreeVector(_ id: Int32) -> Bool {
+        guard idDropout > 0, let salt = dropoutSalt else { return false }
+        // SplitMix64 of (seed, batch, item): the same answer in every shard.
+        var z = seed ^ (salt &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(UInt32(bitPattern: id)) &* 0xD1B5_4A32_D192_ED03)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * (1.0 / 9_007_199_254_740_992.0) < idDropout
     }
 
     var gradients: [Gradient] { encoders.flatMap(\.gradients) + layers.flatMap { [$0.dWeight, $0.dBias] } }

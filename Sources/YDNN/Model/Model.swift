@@ -196,7 +196,7 @@ public final class Model {
 
     func worker(_ i: Int) -> Network {
         while workers.count <= i {
-            workers.append(Network(spec: spec, layout: layout, parameters: parameters, noise: noise, itemInputs: itemInputs))
+            workers.append(Network(spec: spec, layout: layout, parameters: parameters, noise: noise, itemInputs: itemInputs, seed: seed))
             (workers.last!.loss as? SoftmaxLoss)?.candidates = fullSoftmaxItems
         }
         return workers[i]

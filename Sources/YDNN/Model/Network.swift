@@ -13,7 +13,7 @@ final class Network {
     private var rows = 0
 
     /// Binds every layer to its tensors by (owner, role) in the model's layout.
-    init(spec: ModelSpec, layout: ParameterLayout, parameters: [Parameter], noise: [Float], itemInputs: ItemInputs?) {
+    init(spec: ModelSpec, layout: ParameterLayout, parameters: [Parameter], noise: [Float], itemInputs: ItemInputs?, seed: UInt64) {
         self.spec = spec
         func p(_ owner: ParameterLayout.Owner, _ role: ParameterLayout.Role) -> Parameter {
             parameters[layout.index(owner, role)!]
@@ -35,7 +35,8 @@ final class Network {
         if let towerSpec = spec.itemTower, let itemInputs {
             itemTower = ItemTower(spec: towerSpec, inputs: itemInputs,
                                   tables: towerSpec.encoders.indices.map { p(.itemEncoder($0), .table) },
-                                  layers: (0...towerSpec.hidden.count).map { (p(.itemDense($0), .weight), p(.itemDense($0), .bias)) })
+                                  layers: (0...towerSpec.hidden.count).map { (p(.itemDense($0), .weight), p(.itemDense($0), .bias)) },
+                                  seed: seed)
         } else {
             itemTower = nil
         }
@@ -116,8 +117,11 @@ final class Network {
     }
 
     /// Forward and backward on one shard; gradients are scaled by `scale` (1/batch).
-    /// Returns the summed loss of the shard.
-    func step(_ batch: SampleBatch, negatives: [Int32], scale: Float) -> Double {
+    /// Returns the summed loss of the shard. `batchNumber` (the training run's batch
+    /// count) draws the item tower's id dropout; nil drops nothing.
+    func step(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil) -> Double {
+        itemTower?.dropoutSalt = batchNumber
+        defer { itemTower?.dropoutSalt = nil }
         let user = tower(batch)
         let l = loss.forward(user: user, rows: batch.count, labels: batch.labels, negatives: negatives)
         towerBackward(loss.backward(scale: scale))

@@ -145,6 +145,8 @@ public final class Trainer {
                 let negatives = streams.drawNegatives(model, rows: rows, sampler)
                 let perRow = out.negativesPerRow
                 let scale = 1 / Float(rows)
+                // Every batch the model ever trained on has its own number, also across `train` calls and files.
+                let batchNumber = UInt64(model.lossHistory.count)
                 // In-batch negatives are the batch's other labels: a shard would only see
                 // its own part, so that loss always runs as one worker.
                 let shards = threads == 1 || out.loss == .inBatch ? 1 : min(threads, rows)
@@ -153,7 +155,7 @@ public final class Trainer {
                     let shard = samples.gather(order[a..<z])
                     let negs = perRow > 0 ? Array(negatives[(a - lo) * perRow ..< (z - lo) * perRow]) : negatives
                     workers[w].zeroGradients()
-                    shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale)
+                    shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale, batchNumber: batchNumber)
                 }
                 runWorkers(shards, step)
                 let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)

@@ -309,8 +309,13 @@ struct SplitCommand: ScriptCommand {
     var holdout = HoldoutKind.last
     @Option("for holdout=time: a fraction of the clicks by time (0.9, \"90%\"), a date (\"2024-03-01\"), or a time in the log's units")
     var cutoff: Value?
+    @Option("with holdout=last: hold this share of the items out of training entirely (item cold start; pair with vocab items=all and evaluate targets=cold)",
+            .number(0...0.99)) var cold_items = 0.0
 
     func validate() throws {
+        if cold_items > 0, holdout != .last {
+            throw $cold_items.failure("cold_items= goes with holdout=last", help: "split holdout=last cold_items=\(Value.format(cold_items))")
+        }
         switch holdout {
         case .time where cutoff == nil:
             throw CommandFailure("holdout=time needs cutoff=...", help: "split holdout=time cutoff=0.9", at: $holdout)
@@ -332,9 +337,14 @@ struct SplitCommand: ScriptCommand {
                 throw $cutoff.failure("\(error)")
             }
         }
+        context.session.data.coldItems = cold_items > 0 ? ColdItemHoldout(share: cold_items, seed: context.session.seed) : nil
         guard context.session.data.hasData else { return .none }
         let s = try context.session.data.split()
-        context.console.print("split \(s.holdout): \(s.trainingClicks) training clicks, \(s.testUsers) test users")
+        var line = "split \(s.holdout): \(s.trainingClicks) training clicks, \(s.testUsers) test users"
+        if let cold = try context.session.data.coldItemSummary() {
+            line += "; \(cold.items.count) items held out of training (cold), \(cold.removedClicks) of their clicks removed"
+        }
+        context.console.print(line)
         return .none
     }
 }

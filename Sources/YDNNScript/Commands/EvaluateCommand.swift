@@ -15,6 +15,9 @@ enum UnrankablePolicy: String, ChoiceArgument { case miss, skip }
 /// some (warm) training click.
 enum TargetSubset: String, ChoiceArgument { case all, cold, warm }
 
+/// `evaluate candidates=`: what a target is ranked among.
+enum CandidateSet: String, ChoiceArgument { case all, cold }
+
 struct EvaluateCommand: ScriptCommand {
     static let name = "evaluate"
     static let topic = Topic.retrieval
@@ -29,6 +32,14 @@ struct EvaluateCommand: ScriptCommand {
     @Option("a name for this evaluation, for compare label= and expect label=") var label: String?
     @Option("which held-out clicks: all, cold (their item has no training click; vocab items=all keeps such items in the catalogue) or warm")
     var targets = TargetSubset.all
+    @Option("rank among every item, or (with targets=cold) among the cold items only: how well their features place them, apart from competing with warm items (DropoutNet's item cold-start protocol)")
+    var candidates = CandidateSet.all
+
+    func validate() throws {
+        if candidates == .cold, targets != .cold {
+            throw $candidates.failure("candidates=cold goes with targets=cold", help: "evaluate hr@50 targets=cold candidates=cold")
+        }
+    }
 
     func run(_ context: CommandContext) throws -> Value {
         let (model, samples) = try context.session.servingState()
@@ -38,6 +49,8 @@ struct EvaluateCommand: ScriptCommand {
         guard test.count > 0 else { throw context.failure("there are no test users", help: "use split holdout=last") }
         // Targets outside the catalogue are neither cold nor warm: a subset leaves them out.
         var unrankableTargets = samples.report.unknownTestTargets
+        var never = [0]
+        if candidates == .cold { never += (1..<samples.itemCounts.count).filter { samples.itemCounts[$0] > 0 } }
         if targets != .all {
             test = test.gather(test.labels.indices.filter { (samples.itemCounts[Int(test.labels[$0])] == 0) == (targets == .cold) })
             unrankableTargets = 0
@@ -63,7 +76,7 @@ struct EvaluateCommand: ScriptCommand {
         let report = try RankingEvaluation.leaveLastOut(
             users: users, items: items, targets: test.labels.map(Int.init),
             seen: test.users.map { samples.seenItems[Int($0)].map(Int.init) },
-            itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: exclude_seen, never: [0],
+            itemCounts: samples.itemCounts, metrics: metrics, excludeSeen: exclude_seen, never: never,
             index: index, unrankableUsers: unrankableTargets, skipUnrankable: unrankable == .skip,
             firstClickTimes: needsTimes ? samples.items.firstClickTimes() : nil,
             servingTime: needsTimes ? samples.items.servingTime : nil,
@@ -98,8 +111,9 @@ struct EvaluateCommand: ScriptCommand {
 
     /// Who was evaluated, how, and who could not be ranked.
     private func header(_ report: LeaveLastOutReport, index: VectorIndex?, items: Int) -> String {
-        let how = index.map { "through the \($0.kind) index" } ?? "all \(items - 1) items ranked exactly"
+        let how = index.map { "through the \($0.kind) index" } ?? (candidates == .cold ? "exactly" : "all \(items - 1) items ranked exactly")
         let subset = targets == .all ? "" : " with a \(targets) target (\(targets == .cold ? "no" : "some") training click on it)"
+            + (candidates == .cold ? " ranked among the cold items only" : "")
         var line = "evaluate: \(report.users) users\(subset), \(how), seen items \(exclude_seen ? "excluded" : "not excluded")"
         let n = report.unrankableUsers
         if n > 0 {

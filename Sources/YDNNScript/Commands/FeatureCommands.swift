@@ -139,6 +139,8 @@ struct ItemTowerCommand: ScriptCommand {
     @Option("embedding width of each item feature", .integer(1...65_536)) var dim = 16
     @Option("how an item's list of values is pooled") var pool = ListPooling.avg
     @Option("width of a ReLU layer before the projection to the item vector (0: none)", .integer(0...65_536)) var hidden = 0
+    @Option("training only: the chance an item is scored without its free vector, so the tower learns to place items by their features alone (DropoutNet)",
+            .number(0...0.99)) var id_dropout = 0.5
 
     func validate() throws {
         let names = features.map(\.text)
@@ -166,7 +168,7 @@ struct ItemTowerCommand: ScriptCommand {
             }
         }
         context.session.spec.itemTower = ItemTowerSpec(features: names, dim: dim, pool: pool.pooling,
-                                                       hidden: hidden > 0 ? [DenseSpec(hidden)] : [])
+                                                       hidden: hidden > 0 ? [DenseSpec(hidden)] : [], idDropout: id_dropout)
         return .none
     }
 }
