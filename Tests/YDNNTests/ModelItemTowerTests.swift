@@ -102,6 +102,20 @@ final class ModelItemTowerTests: XCTestCase {
         XCTAssertEqual(loaded.itemVectors(), model.itemVectors())
     }
 
+    func testIdDropoutIsReproducibleAndChangesTraining() throws {
+        func trained(_ p: Double, threads: Int = 2) throws -> [Float] {
+            var s = spec(.sampledSoftmax(negatives: 8))
+            s.itemTower!.idDropout = p
+            let model = try Model(spec: s, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 4, itemInputs: inputs(shape))
+            _ = try Trainer(TrainOptions(epochs: 2, batchSize: 16, threads: threads)).train(model, on: SyntheticSamples.make(count: 96, shape: shape, seed: 9))
+            return model.itemVectors()
+        }
+        let a = try trained(0.5)
+        XCTAssertEqual(a, try trained(0.5), "the same seed drops the same items")
+        XCTAssertNotEqual(a, try trained(0), "dropout changes what is learned")
+        XCTAssertThrowsError(try trained(1.0)) { XCTAssertTrue("\($0)".contains("id_dropout must lie in [0, 1)"), "\($0)") }
+    }
+
     func testInputsMustCoverTheTowerAndTheCatalogue() {
         let features = SyntheticSamples.features(shape)
         XCTAssertThrowsError(try Model(spec: spec(.nce()), features: features, itemCount: shape.items, seed: 1)) {
