@@ -241,7 +241,7 @@ struct GenerateCommand: ScriptCommand {
     @Option("declare user columns gender, occupation, age, each tied to the user's main favourite category") var demographics = false
     @Option("distinct occupations (with demographics)", .integer(1...100_000)) var occupations = Demographics().occupations
     @Option("chance gender tells the main favourite's parity (else a coin)", .number(0...1)) var gender_signal = Demographics().genderSignal
-    @Option("chance occupation names the main favourite (else Zipf-random)", .number(0...1)) var occupation_signal = Demographics().occupationSignal
+    @Option("chance occupation is O(m mod occupations + 1) for the main favourite m (else Zipf-random)", .number(0...1)) var occupation_signal = Demographics().occupationSignal
     @Option("chance age lies in the main favourite's age band (else uniform 16-63)", .number(0...1)) var age_signal = Demographics().ageSignal
     @Option("add a search-token stream `tokens`: searches naming the next click's category, shortly before it") var searches = false
     @Option("chance a click is preceded by a search (with searches)", .number(0...1)) var search_rate = Searches().rate
