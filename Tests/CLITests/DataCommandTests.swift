@@ -30,6 +30,29 @@ final class DataCommandTests: XCTestCase {
         XCTAssertTrue(a.out.contains("samples     "), a.out)
     }
 
+    /// The generator's optional columns through `generate` and `load auto`:
+    /// the features appear only when asked for, and their options need them on.
+    func testGeneratorColumnsAreOptIn() throws {
+        let r = try run("""
+        generate users=300 items=200
+        help embed
+        generate users=300 items=200 demographics=on searches=on search_rate=0.3
+        help embed
+        load auto "synthetic" demographics=on
+        help continuous
+        """)
+        XCTAssertEqual(r.status, 0, r.err)
+        let helps = r.out.components(separatedBy: "features of the loaded data: ").dropFirst().map { $0.prefix { $0 != "\n" } }
+        XCTAssertEqual(helps.count, 3, r.out)
+        XCTAssertFalse(helps[0].contains("gender") || helps[0].contains("tokens"), String(helps[0]))
+        XCTAssertTrue(helps[1].contains("gender (single user") && helps[1].contains("occupation") && helps[1].contains("tokens (multi"), String(helps[1]))
+        XCTAssertTrue(helps[2].contains("gender") && !helps[2].contains("tokens"), String(helps[2]))
+        XCTAssertTrue(r.out.contains("continuous features: age"), r.out)
+        let bad = try run("generate search_rate=0.3")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("search_rate goes with searches=on"), bad.err)
+    }
+
     func testLoadsTheSharedMovieLensAndPaddleData() throws {
         let r = try run("""
         load movielens "\(shared.appendingPathComponent("ml-100k").path)"

@@ -28,6 +28,12 @@ public struct GeneratorOptions: Sendable, Equatable {
     public var citiesPerProvince = 10
     public var phones = 8
     public var seed: UInt64 = 7
+    /// Declared user columns gender, occupation and age tied to the user's main
+    /// favourite category (`GeneratorColumns.swift`); nil: none, as before.
+    public var demographics: Demographics? = nil
+    /// A second history stream of search tokens announcing the next click's
+    /// category (`GeneratorColumns.swift`); nil: none, as before.
+    public var searches: Searches? = nil
 
     public init() {}
 
@@ -42,6 +48,7 @@ public struct GeneratorOptions: Sendable, Equatable {
         try need((0...1).contains(freshness) && (0...1).contains(focus) && (0...1).contains(stickiness)
                  && (0...1).contains(provinceBias), "freshness, focus, stickiness and province_bias must lie in [0, 1]")
         try need(provinces >= 1 && citiesPerProvince >= 1 && phones >= 1, "provinces, cities and phones must be at least 1")
+        try validateColumns()
     }
 }
 
@@ -58,6 +65,8 @@ extension ClickLog {
     /// the previous one, a favourite, or any), then an item of that category by
     /// popularity, accepted with the item's freshness — so popularity damping and
     /// example age both have real effects to find. Users do not click an item twice.
+    /// `demographics` and `searches` add columns with known effects of their own
+    /// (`GeneratorColumns.swift`) from their own RNG streams: the rest is unchanged.
     /// Throws `Cancelled` when `token` is cancelled (checked every 1024 users).
     /// `progress` hears (users done, users) every 1024 users, on the calling thread.
     public static func generate(_ o: GeneratorOptions, token: CancellationToken = .process,
@@ -84,7 +93,7 @@ extension ClickLog {
             upload[i] = i < o.categories ? -span : (rng.nextDouble() < 0.3 ? -rng.nextDouble() * span / 2 : rng.nextDouble() * span)
             // Tags: 1-3 from the category's pool (tag k belongs to category k mod C),
             // sometimes one from anywhere.
-            let pool = stride(from: c % o.tags, to: o.tags, by: max(1, o.categories)).map { $0 }
+            let pool = o.tagPool(c)
             var mine: [Int32] = []
             let want = 1 + (rng.nextDouble() < 0.5 ? 1 : 0) + (rng.nextDouble() < 0.2 ? 1 : 0)
             for _ in 0..<want {
@@ -113,6 +122,7 @@ extension ClickLog {
         let phoneIDs = (0..<o.phones).map { b.log.phones.intern("PH\($0 + 1)") }
 
         b.reserveClicks(Int(Double(o.users) * o.clicksPerUser * 1.05))
+        var columns = try GeneratedColumns(o, builder: &b)
         var seen = [Int32](repeating: -1, count: o.items)  // user who last clicked the item
         var times: [Double] = []
         var favourites: [Int] = [], favWeights: [Double] = []
@@ -130,6 +140,7 @@ extension ClickLog {
                 favWeights.append(-log(max(rng.nextDouble(), 1e-12)))
             }
             let wsum = favWeights.reduce(0, +)
+            columns.user(uid, favourites: favourites, weights: favWeights, builder: &b)
             let n = min(Int(o.clicksPerUser * 20), max(2, Int((-o.clicksPerUser * log(max(rng.nextDouble(), 1e-12))).rounded())))
             // Users join at different times and stay to the end of the log.
             let joined = rng.nextDouble() * span * 0.7
@@ -160,11 +171,14 @@ extension ClickLog {
                 seen[chosen] = Int32(u)
                 prevCat = c
                 b.click(user: uid, item: Int32(chosen), time: ClickLog.generatedEpoch + Int64(t))
+                columns.click(user: uid, category: c, time: ClickLog.generatedEpoch + Int64(t))
             }
         }
         var report = LoadReport(format: "generated")
         report.recordsLoaded = o.users
         report.seconds = MonotonicClock.seconds(since: t0)
-        return try b.build(report: report)
+        var log = try b.build(report: report)
+        columns.attach(to: &log)
+        return log
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import YDNNSignals
 
-/// MovieLens 100K (`u.data`, `u.user`, `u.item`) and 1M (`ratings.dat`,
-/// `users.dat`, `movies.dat`, `::`-separated), detected from the folder. Every
+/// MovieLens 100K (`u.data`, `u.user`, `u.item`), 1M (`ratings.dat`,
+/// `users.dat`, `movies.dat`, `::`-separated) and latest (`ratings.csv`,
+/// `movies.csv`, `tags.csv`: `MovieLensLatest.swift`), detected from the folder. Every
 /// rating is a click. Keys and user features follow the ml-100k-paddle conversion
 /// so both sources line up: users `U<id>`, items `M<id>`, province = occupation,
 /// city = first 3 characters of the zip code, phone = `<gender>_<age bucket>`,
@@ -26,9 +27,11 @@ extension ClickLog {
         } else if ByteReader.exists(dir + "/ratings.dat") {
             var ml = MovieLens(dir: dir, v1m: true, minRating: minRating, onError: onError, token: token)
             log = try ml.load()
+        } else if ByteReader.exists(dir + "/ratings.csv") && ByteReader.exists(dir + "/movies.csv") {
+            log = try loadMovieLensLatest(dir: dir, minRating: minRating, onError: onError, token: token)
         } else {
             throw DataError.wrongFormat(path: path, expected: "a MovieLens folder",
-                                        detail: "found neither u.data (ml-100k) nor ratings.dat (ml-1m)")
+                                        detail: "found neither u.data (ml-100k), ratings.dat (ml-1m) nor ratings.csv with movies.csv (ml-latest)")
         }
         log.loadReport.seconds = MonotonicClock.seconds(since: t0)
         return log

@@ -17,6 +17,11 @@ public struct TokenStream: Sendable {
     public internal(set) var ids: [Int32] = []
     public internal(set) var times: [Int64] = []
 
+    /// The window of the streams ydnn makes itself (the generator's searches,
+    /// ml-latest's tags.csv): the paper pools a user's last 50 searches. On the
+    /// generator's default log (about 15 searches a user) it keeps nearly all.
+    public static let builtInWindow = 50
+
     public func tokens(ofUser u: Int) -> Range<Int> { userStart[u] ..< userStart[u + 1] }
 
     /// The tokens user `u` had applied before `time`, newest `window` of them.
@@ -29,6 +34,24 @@ public struct TokenStream: Sendable {
     }
 }
 
+extension TokenStream {
+    /// Sets the stream's tokens from rows of (user index, absolute time, raw id
+    /// into `values`) in any order: grouped by user, then by time, ties in row
+    /// order (a stable sort).
+    mutating func fill(rows: [(user: Int32, time: Int64, id: Int32)], numUsers: Int) {
+        let sorted = rows.enumerated().sorted { a, b in
+            a.element.user != b.element.user ? a.element.user < b.element.user
+                : a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset
+        }.map(\.element)
+        userStart = [Int](repeating: 0, count: numUsers + 1)
+        for r in sorted { userStart[Int(r.user) + 1] += 1 }
+        for u in 0..<numUsers { userStart[u + 1] += userStart[u] }
+        ids = sorted.map(\.id)
+        times = sorted.map(\.time)
+        values.shrink()
+    }
+}
+
 /// Columns of a token file: who, what, when.
 public struct TokenColumns: Sendable, Equatable {
     public var user: String
@@ -36,6 +59,8 @@ public struct TokenColumns: Sendable, Equatable {
     public var time: String
     public var delimiter: Character? = nil
     public var timeDivisor: Int64 = 1
+    /// Put before each user field to find the log's key (`load movielens` keys users `U<id>`).
+    public var userPrefix = ""
     public init(user: String, token: String, time: String) { self.user = user; self.token = token; self.time = time }
 }
 
@@ -58,6 +83,8 @@ extension ClickLog {
         var delim: UInt8 = 0, width = 0
         var col = (user: 0, token: 0, time: 0)
         var fields: [Range<Int>] = [], scratch: [UInt8] = []
+        let prefix = Array(columns.userPrefix.utf8)
+        var key: [UInt8] = []
         var report = loadReport, skipped = 0
         let (bytes, lines) = try ByteReader.forEachLine(path, token: token) { rawLine, no in
             var line = rawLine
@@ -86,22 +113,18 @@ extension ClickLog {
                 }
                 let text = f(col.token).decodedString().trimmingCharacters(in: .whitespaces).lowercased()
                 guard !text.isEmpty else { return }
-                guard let u = userKeys.find(f(col.user)) else { skipped += 1; return }
+                let found: Int32?
+                if prefix.isEmpty { found = userKeys.find(f(col.user)) } else {
+                    key.removeAll(keepingCapacity: true)
+                    key.append(contentsOf: prefix); key.append(contentsOf: f(col.user).trimmed())
+                    found = key.withUnsafeBufferPointer { userKeys.find($0) }
+                }
+                guard let u = found else { skipped += 1; return }
                 rows.append((u, t, stream.values.intern(text)))
             }
         }
         report.files.append(path); report.bytesRead += bytes; report.linesRead += lines
-        // By user, then time; ties keep file order (a stable sort).
-        rows = rows.enumerated().sorted { a, b in
-            a.element.user != b.element.user ? a.element.user < b.element.user
-                : a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset
-        }.map(\.element)
-        stream.userStart = [Int](repeating: 0, count: numUsers + 1)
-        for r in rows { stream.userStart[Int(r.user) + 1] += 1 }
-        for u in 0..<numUsers { stream.userStart[u + 1] += stream.userStart[u] }
-        stream.ids = rows.map(\.id)
-        stream.times = rows.map(\.time)
-        stream.values.shrink()
+        stream.fill(rows: rows, numUsers: numUsers)
         var log = self
         log.tokenStreams.append(stream)
         log.loadReport = report

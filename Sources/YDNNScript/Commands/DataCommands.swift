@@ -31,10 +31,21 @@ extension CommandContext {
 }
 
 /// Every parameter of a generated log, so a report says how to make it again:
-/// "generator users=2000 items=1000 ... seed=7" (the library's names).
+/// "generator users=2000 items=1000 ... seed=7" (the library's names). Optional
+/// column groups are left out when off (nil) and spelled field by field when on
+/// ("demographics.occupations=21 ..."), so a log without them is recorded as before.
 func generatorRecord(_ o: GeneratorOptions) -> String {
-    let fields = Mirror(reflecting: o).children.compactMap { c in c.label.map { "\($0)=\(c.value)" } }
-    return "generator " + fields.joined(separator: " ")
+    func fields(_ value: Any, _ prefix: String) -> [String] {
+        Mirror(reflecting: value).children.flatMap { c -> [String] in
+            guard let label = c.label else { return [] }
+            let m = Mirror(reflecting: c.value)
+            guard m.displayStyle == .optional else { return ["\(prefix)\(label)=\(c.value)"] }
+            guard let wrapped = m.children.first?.value else { return [] }
+            let inner = Mirror(reflecting: wrapped)
+            return inner.displayStyle == .struct ? fields(wrapped, prefix + label + ".") : ["\(prefix)\(label)=\(wrapped)"]
+        }
+    }
+    return "generator " + fields(o, "").joined(separator: " ")
 }
 
 /// The regular files of a folder (sorted), or the path itself.
@@ -65,7 +76,7 @@ struct LoadPaddleCommand: ScriptCommand {
 struct LoadMovieLensCommand: ScriptCommand {
     static let name = "load movielens"
     static let topic = Topic.data
-    static let summary = "Load MovieLens ml-100k (u.data ...) or ml-1m (ratings.dat ...): every rating is a click"
+    static let summary = "Load MovieLens ml-100k (u.data ...), ml-1m (ratings.dat ...) or ml-latest (ratings.csv, movies.csv, tags.csv as `tokens`): every rating is a click"
     static let examples = ["load movielens \"../shared/data/ml-100k\""]
     @Argument("the folder") var path: ScriptPath
     @Option("keep ratings of at least this", .number(0...10)) var min_rating: Double?
@@ -171,8 +182,13 @@ struct LoadAutoCommand: ScriptCommand {
     static let name = "load auto"
     static let topic = Topic.data
     static let summary = "Load by looking: \"synthetic\" generates the built-in data, a folder is MovieLens, a file is Paddle format"
-    static let examples = ["let data = \"synthetic\"   # ydnn run recipe.ydnn --set data=../shared/data/ml-100k\nload auto $data"]
+    static let examples = ["let data = \"synthetic\"   # ydnn run recipe.ydnn --set data=../shared/data/ml-100k\nload auto $data",
+                           "load auto $data demographics=on searches=on"]
     @Argument("\"synthetic\", a MovieLens folder or a Paddle-format file") var source: DataSource
+    @Option("synthetic only: the generator's user columns gender, occupation, age (generate demographics=on; ml-100k has its own)")
+    var demographics = false
+    @Option("synthetic only: the generator's search-token stream `tokens` (generate searches=on; ml-latest-small's is tags.csv)")
+    var searches = false
     @Option(onErrorDoc) var on_error: OnError?
 
     func validate() throws {
@@ -186,6 +202,8 @@ struct LoadAutoCommand: ScriptCommand {
         if self.source.isSynthetic {
             var o = GeneratorOptions()
             o.seed = context.session.seed
+            if demographics { o.demographics = .init() }
+            if searches { o.searches = .init() }
             return context.install(try ClickLog.generate(o), source: "generated (seed \(o.seed))", record: generatorRecord(o))
         }
         var isDir: ObjCBool = false
@@ -205,7 +223,8 @@ struct GenerateCommand: ScriptCommand {
     static let name = "generate"
     static let topic = Topic.data
     static let summary = "Generate a synthetic click log (deterministic for the seed)"
-    static let examples = ["generate users=2000 items=1000 categories=20", "generate users=500 out=\"clicks.txt\""]
+    static let examples = ["generate users=2000 items=1000 categories=20", "generate users=500 out=\"clicks.txt\"",
+                           "generate demographics=on occupation_signal=0.8 searches=on search_rate=0.3"]
     @Option("number of users", .integer(1...10_000_000)) var users = 2000
     @Option("number of items", .integer(2...10_000_000)) var items = 1000
     @Option("number of item categories", .integer(1...100_000)) var categories = 20
@@ -219,7 +238,28 @@ struct GenerateCommand: ScriptCommand {
     @Option("chance a click stays in the previous click's category", .number(0...1)) var stickiness = 0.5
     @Option("chance a user's favourite category is their province's", .number(0...1)) var province_bias = 0.5
     @Option("the generator's seed (default: the session seed)", .integer(0...Int.max)) var seed: Int?
+    @Option("declare user columns gender, occupation, age, each tied to the user's main favourite category") var demographics = false
+    @Option("distinct occupations (with demographics)", .integer(1...100_000)) var occupations = Demographics().occupations
+    @Option("chance gender tells the main favourite's parity (else a coin)", .number(0...1)) var gender_signal = Demographics().genderSignal
+    @Option("chance occupation is O(m mod occupations + 1) for the main favourite m (else Zipf-random)", .number(0...1)) var occupation_signal = Demographics().occupationSignal
+    @Option("chance age lies in the main favourite's age band (else uniform 16-63)", .number(0...1)) var age_signal = Demographics().ageSignal
+    @Option("add a search-token stream `tokens`: searches naming the next click's category, shortly before it") var searches = false
+    @Option("chance a click is preceded by a search (with searches)", .number(0...1)) var search_rate = Searches().rate
+    @Option("chance the search names the click's category (else a random word)", .number(0...1)) var search_accuracy = Searches().accuracy
+    @Option("newest search tokens each sample sees (with searches)", .integer(1...1_000_000)) var search_window = Searches().window ?? TokenStream.builtInWindow
     @Option("also write the log in Paddle format to this file") var out: OutputPath?
+
+    typealias Demographics = GeneratorOptions.Demographics
+    typealias Searches = GeneratorOptions.Searches
+
+    func validate() throws {
+        for option in [$occupations, $gender_signal, $occupation_signal, $age_signal] where option.isGiven && !demographics {
+            throw option.failure("\(option.name) goes with demographics=on", help: "generate demographics=on \(option.name)=...")
+        }
+        for option in [$search_rate, $search_accuracy, $search_window] where option.isGiven && !searches {
+            throw option.failure("\(option.name) goes with searches=on", help: "generate searches=on \(option.name)=...")
+        }
+    }
 
     func run(_ context: CommandContext) throws -> Value {
         var o = GeneratorOptions()
@@ -229,6 +269,17 @@ struct GenerateCommand: ScriptCommand {
         o.freshness = freshness; o.focus = focus
         o.stickiness = stickiness; o.provinceBias = province_bias
         o.seed = seed.map(UInt64.init) ?? context.session.seed
+        if demographics {
+            var d = Demographics()
+            d.occupations = occupations
+            d.genderSignal = gender_signal; d.occupationSignal = occupation_signal; d.ageSignal = age_signal
+            o.demographics = d
+        }
+        if searches {
+            var s = Searches()
+            s.rate = search_rate; s.accuracy = search_accuracy; s.window = search_window
+            o.searches = s
+        }
         var stage = StageProgress(context.interpreter, "generate")
         let log = try ClickLog.generate(o) { done, total in stage.update(Double(done) / Double(total), "\(done)/\(total) users") }
         stage.finish()
