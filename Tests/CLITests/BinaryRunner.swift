@@ -48,6 +48,16 @@ enum Ydnn {
                       err: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Writes `script` to recipe.ydnn in a fresh temporary directory and runs
+    /// `ydnn COMMAND recipe.ydnn` there (the directory is removed afterwards).
+    static func runRecipe(_ script: String, _ command: String = "run", file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("recipe.ydnn")
+        try script.write(to: url, atomically: true, encoding: .utf8)
+        return try run([command, url.path], in: dir, file: file, line: line)
+    }
+
     /// A fresh temporary directory.
     static func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-cli-\(UUID().uuidString)")

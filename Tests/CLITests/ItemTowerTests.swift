@@ -4,13 +4,7 @@ import XCTest
 /// `item_tower` through the binary: items no training click reached are recalled,
 /// with every output layer, through the indexes, mining, vectors and a saved model.
 final class ItemTowerTests: XCTestCase {
-    func run(_ script: String, _ command: String = "run") throws -> Ydnn.Result {
-        let dir = try Ydnn.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("recipe.ydnn")
-        try script.write(to: url, atomically: true, encoding: .utf8)
-        return try Ydnn.run([command, url.path], in: dir)
-    }
+    func run(_ script: String, _ command: String = "run") throws -> Ydnn.Result { try Ydnn.runRecipe(script, command) }
 
     /// A generated log split by time: the items uploaded after the cutoff have no
     /// training click (the generator's items are uploaded all through the log).

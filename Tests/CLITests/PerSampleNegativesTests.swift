@@ -4,13 +4,7 @@ import XCTest
 /// `softmax sampled=K per=sample` through the binary: every sample draws its own
 /// negatives; per=batch (the default) keeps today's shared draw.
 final class PerSampleNegativesTests: XCTestCase {
-    func run(_ script: String, _ command: String = "run") throws -> Ydnn.Result {
-        let dir = try Ydnn.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("recipe.ydnn")
-        try script.write(to: url, atomically: true, encoding: .utf8)
-        return try Ydnn.run([command, url.path], in: dir)
-    }
+    func run(_ script: String, _ command: String = "run") throws -> Ydnn.Result { try Ydnn.runRecipe(script, command) }
 
     func recipe(_ softmax: String) -> String {
         """

@@ -47,23 +47,7 @@ final class ModelItemTowerTests: XCTestCase {
             let data = SyntheticSamples.make(count: 6, shape: shape, seed: 3)
             let perRow = output.negativesPerRow
             let negs: [Int32] = (0..<(perRow > 0 ? 6 * perRow : output.negatives)).map { _ in Int32(rng.nextInt(below: 60)) }
-            let (_, grads) = try model.lossAndGradients(on: data, negatives: negs)
-            var checked = Set<String>()
-            for p in model.parameters {
-                let g = grads[p.name]!
-                let top = g.indices.sorted { abs(g[$0]) > abs(g[$1]) }.prefix(6)
-                for i in top {
-                    let old = p.value[i], eps: Float = 1e-3
-                    p.value[i] = old + eps
-                    let up = try model.lossAndGradients(on: data, negatives: negs).loss
-                    p.value[i] = old - eps
-                    let down = try model.lossAndGradients(on: data, negatives: negs).loss
-                    p.value[i] = old
-                    let numeric = (up - down) / Double(2 * eps)
-                    XCTAssertEqual(Double(g[i]), numeric, accuracy: 2e-3 + 3e-2 * abs(numeric), "\(output.loss) \(p.name)[\(i)]")
-                }
-                if g.contains(where: { $0 != 0 }) { checked.insert(p.name) }
-            }
+            let checked = try checkWholeModelGradient(model, data, negs, "\(output.loss)")
             for name in ["item.embedding.categories", "item.embedding.tags", "item.dense1.w", "item.out.w", "item.out.b"] {
                 XCTAssertTrue(checked.contains(name), "\(output.loss): the tower's \(name) gets a gradient")
             }

@@ -2,6 +2,31 @@ import XCTest
 import YDNN
 import YDNNTestSupport
 
+/// Every parameter's gradient from `lossAndGradients` against central
+/// differences of the summed loss, at its six largest entries (where a wiring
+/// mistake would show). Returns the names of the parameters with a nonzero gradient.
+@discardableResult
+func checkWholeModelGradient(_ model: Model, _ data: SampleBatch, _ negatives: [Int32], _ what: String,
+                             file: StaticString = #filePath, line: UInt = #line) throws -> Set<String> {
+    let (_, grads) = try model.lossAndGradients(on: data, negatives: negatives)
+    var nonzero = Set<String>()
+    for p in model.parameters {
+        let g = grads[p.name]!
+        if g.contains(where: { $0 != 0 }) { nonzero.insert(p.name) }
+        for i in g.indices.sorted(by: { abs(g[$0]) > abs(g[$1]) }).prefix(6) {
+            let old = p.value[i], eps: Float = 1e-3
+            p.value[i] = old + eps
+            let up = try model.lossAndGradients(on: data, negatives: negatives).loss
+            p.value[i] = old - eps
+            let down = try model.lossAndGradients(on: data, negatives: negatives).loss
+            p.value[i] = old
+            let numeric = (up - down) / Double(2 * eps)
+            XCTAssertEqual(Double(g[i]), numeric, accuracy: 2e-3 + 3e-2 * abs(numeric), "\(what) \(p.name)[\(i)]", file: file, line: line)
+        }
+    }
+    return nonzero
+}
+
 final class ModelTrainingTests: XCTestCase {
     var shape: SyntheticSamples.Shape {
         var s = SyntheticSamples.Shape()
@@ -34,23 +59,7 @@ final class ModelTrainingTests: XCTestCase {
             let model = try Model(spec: spec, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
             var rng = RNG(seed: 5)
             let negs: [Int32] = (0..<(output.loss == .nce ? 18 : output.negatives)).map { _ in Int32(rng.nextInt(below: 60)) }
-            let (_, grads) = try model.lossAndGradients(on: data, negatives: negs)
-            for p in model.parameters {
-                let g = grads[p.name]!
-                // The largest gradient entries, where a wiring mistake would show.
-                let top = g.indices.sorted { abs(g[$0]) > abs(g[$1]) }.prefix(6)
-                for i in top {
-                    let old = p.value[i], eps: Float = 1e-3
-                    p.value[i] = old + eps
-                    let up = try model.lossAndGradients(on: data, negatives: negs).loss
-                    p.value[i] = old - eps
-                    let down = try model.lossAndGradients(on: data, negatives: negs).loss
-                    p.value[i] = old
-                    let numeric = (up - down) / Double(2 * eps)
-                    XCTAssertEqual(Double(g[i]), numeric, accuracy: 2e-3 + 3e-2 * abs(numeric),
-                                   "\(output.loss) \(p.name)[\(i)]")
-                }
-            }
+            try checkWholeModelGradient(model, data, negs, "\(output.loss)")
         }
     }
 

@@ -91,12 +91,8 @@ extension ClickLog {
                 return
             }
             if line.count == 0 { return }
-            guard splitCSV(line, delim, &fields, &scratch) else {
-                try report.malformed(table.path, line: no, "unbalanced quotes: \(excerpt(line))", policy: onError); return
-            }
-            guard fields.count == width else {
-                try report.malformed(table.path, line: no, "expected \(width) fields like the header, found \(fields.count): \(excerpt(line))", policy: onError)
-                return
+            if let problem = splitCSVRecord(line, delim, width: width, &fields, &scratch) {
+                try report.malformed(table.path, line: no, problem, policy: onError); return
             }
             try scratch.withUnsafeBufferPointer { s in
                 let f = { (k: Int) in UnsafeBufferPointer(rebasing: s[fields[k]]) }

@@ -93,12 +93,8 @@ extension ClickLog {
                 return
             }
             if line.count == 0 { return }
-            guard splitCSV(line, delim, &fields, &scratch) else {
-                try report.malformed(path, line: no, "unbalanced quotes: \(excerpt(line))", policy: onError); return
-            }
-            guard fields.count == width else {
-                try report.malformed(path, line: no, "expected \(width) fields like the header, found \(fields.count): \(excerpt(line))", policy: onError)
-                return
+            if let problem = splitCSVRecord(line, delim, width: width, &fields, &scratch) {
+                try report.malformed(path, line: no, problem, policy: onError); return
             }
             try scratch.withUnsafeBufferPointer { s in
                 let f = { (k: Int) in UnsafeBufferPointer(rebasing: s[fields[k]]) }
@@ -167,6 +163,15 @@ extension ClickLog {
         report.seconds = MonotonicClock.seconds(since: t0)
         return try b.build(report: report)
     }
+}
+
+/// Splits a data line of a CSV file with `width` header fields, as `splitCSV`
+/// does; returns what is wrong with it (for `LoadReport.malformed`), or nil.
+func splitCSVRecord(_ line: UnsafeBufferPointer<UInt8>, _ delim: UInt8, width: Int,
+                    _ fields: inout [Range<Int>], _ scratch: inout [UInt8]) -> String? {
+    guard splitCSV(line, delim, &fields, &scratch) else { return "unbalanced quotes: \(excerpt(line))" }
+    guard fields.count == width else { return "expected \(width) fields like the header, found \(fields.count): \(excerpt(line))" }
+    return nil
 }
 
 /// Splits a CSV line into `scratch` (unquoted, unescaped field bytes) and `fields`

@@ -112,12 +112,8 @@ func forEachCSVRecord(_ path: String, columns: [String], delimiter: Character? =
             return
         }
         if line.count == 0 { return }
-        guard splitCSV(line, delim, &fields, &scratch) else {
-            try r.malformed(path, line: no, "unbalanced quotes: \(excerpt(line))", policy: onError); return
-        }
-        guard fields.count == width else {
-            try r.malformed(path, line: no, "expected \(width) fields like the header, found \(fields.count): \(excerpt(line))", policy: onError)
-            return
+        if let problem = splitCSVRecord(line, delim, width: width, &fields, &scratch) {
+            try r.malformed(path, line: no, problem, policy: onError); return
         }
         let problem = try scratch.withUnsafeBufferPointer { s in
             try body { k in UnsafeBufferPointer(rebasing: s[fields[index[k]]]) }

@@ -102,8 +102,8 @@ extension ClickLog {
                 return
             }
             if line.count == 0 { return }
-            guard splitCSV(line, delim, &fields, &scratch), fields.count == width else {
-                try report.malformed(path, line: no, "expected \(width) fields like the header: \(excerpt(line))", policy: onError); return
+            if let problem = splitCSVRecord(line, delim, width: width, &fields, &scratch) {
+                try report.malformed(path, line: no, problem, policy: onError); return
             }
             try scratch.withUnsafeBufferPointer { s in
                 let f = { (k: Int) in UnsafeBufferPointer(rebasing: s[fields[k]]) }
