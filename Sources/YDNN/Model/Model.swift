@@ -96,6 +96,7 @@ public final class Model {
                 var rng = RNG(seed: seed, stream: "init." + t.name)
                 p.initGaussian(std, &rng)
             case .zeros: break
+            case .ones: for i in 0..<p.count { p.value[i] = 1 }
             case .lstm(let stream):
                 guard layersDone.insert(stream).inserted else { continue }
                 var rng = RNG(seed: seed, stream: stream)
