@@ -124,6 +124,31 @@ final class ModelBatchNormTests: XCTestCase {
         }
     }
 
+    /// A last batch of one sample normalises to β and leaves the running variance
+    /// alone (its unbiased variance is undefined); training goes on finite.
+    func testLastBatchOfOneSample() throws {
+        let model = try Model(spec: spec(), features: features, itemCount: shape.items, seed: 4)
+        var options = TrainOptions(epochs: 1, batchSize: 32, threads: 2)
+        options.maxBatches = 1
+        let data = SyntheticSamples.make(count: 33, shape: shape, seed: 9)
+        _ = try Trainer(options).train(model, on: data)
+        let variance = model.parameter(named: "dense1.running_var")!.value
+        options.maxBatches = nil
+        let report = try Trainer(options).train(model, on: data)
+        XCTAssertEqual(report.outcome, .completed)
+        XCTAssertEqual(report.batchLosses.count, 2)
+        XCTAssert(report.batchLosses.allSatisfy(\.isFinite) && model.parameters.allSatisfy { $0.value.allSatisfy(\.isFinite) })
+        XCTAssertNotEqual(model.parameter(named: "dense1.running_var")!.value, variance, "the full batch moved it")
+        // The layer itself: one row gives β, moves the running mean, not the variance.
+        let norm = BatchNorm(gamma: Parameter(name: "g", rows: 1, cols: 2, value: [2, 3]), beta: Parameter(name: "b", rows: 1, cols: 2, value: [0.5, -1]),
+                             runningMean: Parameter(name: "m", rows: 1, cols: 2), runningVariance: Parameter(name: "v", rows: 1, cols: 2, value: [1, 1]))
+        let totals = norm.moments([4, -2], rows: 1)
+        XCTAssertEqual(norm.forward([4, -2], rows: 1, totals: totals), [0.5, -1])
+        norm.updateRunningStatistics(totals)
+        XCTAssertEqual(norm.runningMean.value, [0.4, -0.2])
+        XCTAssertEqual(norm.runningVariance.value, [1, 1])
+    }
+
     /// The running statistics are never the optimizer's: no moments in the file.
     func testOptimizerKeepsNoMomentsOfTheRunningStatistics() throws {
         let model = try Model(spec: spec(), features: features, itemCount: shape.items, seed: 4)
