@@ -80,9 +80,6 @@ final class Network {
         encoders.reduce(0) { $0 + $1.flops } + dense.reduce(0) { $0 + $1.flops } + loss.flops + (itemTower?.flops ?? 0)
     }
 
-    /// Whether a training step needs the whole batch's statistics between stages.
-    var hasBatchNorm: Bool { dense.contains { $0.norm != nil } }
-
     /// The user tower at inference (batch norms use their running statistics):
     /// encoders → concat (+ dense inputs) → hidden layers → (L2 norm).
     /// Returns rows × towerDimension.
