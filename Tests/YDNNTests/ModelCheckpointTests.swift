@@ -157,7 +157,13 @@ final class ModelCheckpointTests: XCTestCase {
         nce.hidden = [DenseSpec(16), DenseSpec(7)]
         specs.append(nce)
         specs.append(SyntheticSamples.meanPoolSpec(dim: 8, negatives: 10))
-        for spec in specs {
+        // Batch norms' running statistics are state in the file; a shared history adds into output.w.
+        var normed = SyntheticSamples.meanPoolSpec(dim: 8, negatives: 10)
+        normed.encoders[0].shared = true
+        normed.hidden = [DenseSpec(12, norm: .batch), DenseSpec(8, norm: .batch)]
+        normed.output.perSample = true
+        specs.append(normed)
+        for (n, spec) in specs.enumerated() {
             for kind in OptimizerSpec.Kind.allCases {
                 let optimizer = OptimizerSpec(kind, l2: 1e-4)
                 func options(_ epochs: Int) -> TrainOptions { TrainOptions(epochs: epochs, batchSize: 8, optimizer: optimizer, threads: 2) }
@@ -166,7 +172,7 @@ final class ModelCheckpointTests: XCTestCase {
 
                 let first = try Model(spec: spec, features: features, itemCount: shape.items, seed: 5)
                 _ = try Trainer(options(1)).train(first, on: data)
-                let path = tempPath("continue-\(spec.output.loss.rawValue)-\(kind).ydnnm")
+                let path = tempPath("continue-\(n)-\(spec.output.loss.rawValue)-\(kind).ydnnm")
                 try first.save(to: path)
                 let (resumed, _) = try Model.load(from: path)
                 _ = try Trainer(options(1)).train(resumed, on: data)

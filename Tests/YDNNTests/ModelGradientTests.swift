@@ -60,6 +60,48 @@ final class ModelGradientTests: XCTestCase {
         }
     }
 
+    /// Dense → batch norm (training: the batch's own statistics) → ReLU or not, as
+    /// one shard holding the whole batch: every gradient, the bias's ≈ 0 included
+    /// (the norm removes the mean). Wide random γ, β so the ReLU kinks stay away
+    /// from the differences' ±eps.
+    func testDenseBatchNorm() {
+        for relu in [false, true] {
+            var rng = RNG(seed: 3, stream: "dense-bn\(relu)")
+            let rows = 6, n = 5, m = 4
+            let w = Parameter(name: "w", rows: n, cols: m, value: randomArray(n * m, &rng, scale: 0.5))
+            let b = Parameter(name: "b", rows: 1, cols: m, value: randomArray(m, &rng, scale: 0.5))
+            let gamma = Parameter(name: "gamma", rows: 1, cols: m, value: randomArray(m, &rng, scale: 1).map { $0 + 1.5 })
+            let beta = Parameter(name: "beta", rows: 1, cols: m, value: randomArray(m, &rng, scale: 1))
+            let x = Parameter(name: "x", rows: rows, cols: n, value: randomArray(rows * n, &rng))
+            let r = randomArray(rows * m, &rng)
+            func layer() -> Dense {
+                Dense(weight: w, bias: b, relu: relu,
+                      norm: BatchNorm(gamma: gamma, beta: beta, runningMean: Parameter(name: "rm", rows: 1, cols: m),
+                                      runningVariance: Parameter(name: "rv", rows: 1, cols: m, value: [Float](repeating: 1, count: m))))
+            }
+            func train(_ l: Dense) -> [Float] { l.forwardNormalized(totals: l.forwardAffine(x.value, rows: rows)) }
+            let l = layer()
+            let y = train(l)
+            // Batch statistics: every unit's pre-activations have mean β and spread γ (before the ReLU).
+            if !relu {
+                for j in 0..<m {
+                    let col = (0..<rows).map { Double(y[$0 * m + j]) }
+                    let mean = col.reduce(0, +) / Double(rows)
+                    let sd = (col.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(rows)).squareRoot()
+                    XCTAssertEqual(mean, Double(beta.value[j]), accuracy: 1e-5)
+                    XCTAssertEqual(sd, Double(abs(gamma.value[j])), accuracy: 1e-3)
+                }
+            }
+            let dx = l.backwardFromNorm(totals: l.backwardToNorm(r))
+            let loss = { self.dot(train(layer()), r) }
+            check("bn.w", w, l.dWeight.toDense(), loss)
+            check("bn.b", b, l.dBias.toDense(), loss)
+            check("bn.gamma", gamma, l.norm!.dGamma.toDense(), loss)
+            check("bn.beta", beta, l.norm!.dBeta.toDense(), loss)
+            check("bn.x", x, dx, loss)
+        }
+    }
+
     func testL2Normalize() {
         var rng = RNG(seed: 2)
         let rows = 4, d = 5

@@ -63,6 +63,42 @@ final class ModelTrainingTests: XCTestCase {
         }
     }
 
+    /// The same with batch norms (training: the batch's own statistics) and a history
+    /// that shares the output item table, whose one gradient sums both uses.
+    func testWholeModelGradientWithBatchNormAndSharedTable() throws {
+        var spec = ModelSpec()
+        spec.encoders = [.embedding("user_id", dim: 8), .embedding("items", dim: 7, pool: .avg, shared: true),
+                         .embedding("tags", dim: 4, pool: .avg)]
+        spec.hidden = [DenseSpec(12, .none, norm: .batch), DenseSpec(7, .none, norm: .batch)]
+        spec.normalize = true
+        spec.temperature = 0.5
+        spec.output = .sampledSoftmax(negatives: 4, logQ: false, perSample: true)
+        let data = SyntheticSamples.make(count: 6, shape: shape, seed: 3)
+        let model = try Model(spec: spec, features: SyntheticSamples.features(shape), itemCount: shape.items, seed: 1)
+        // γ and β away from their start, so their gradients are not special.
+        var rng = RNG(seed: 6)
+        for name in ["dense1.gamma", "dense1.beta", "dense2.gamma", "dense2.beta"] {
+            let p = model.parameter(named: name)!
+            for i in 0..<p.count { p.value[i] += rng.nextGaussian() * 0.3 }
+        }
+        let negs: [Int32] = (0..<(6 * 4)).map { _ in Int32(rng.nextInt(below: 60)) }
+        let (_, grads) = try model.lossAndGradients(on: data, negatives: negs)
+        for (t, p) in zip(model.layout.tensors, model.parameters) where t.trainable {
+            let g = grads[p.name]!
+            for i in g.indices.sorted(by: { abs(g[$0]) > abs(g[$1]) }).prefix(6) {
+                let old = p.value[i], eps: Float = 1e-3
+                p.value[i] = old + eps
+                let up = try model.lossAndGradients(on: data, negatives: negs).loss
+                p.value[i] = old - eps
+                let down = try model.lossAndGradients(on: data, negatives: negs).loss
+                p.value[i] = old
+                let numeric = (up - down) / Double(2 * eps)
+                XCTAssertEqual(Double(g[i]), numeric, accuracy: 2e-3 + 3e-2 * abs(numeric), "\(p.name)[\(i)]")
+            }
+        }
+        XCTAssertNil(model.parameter(named: "embedding.items"), "the history has no table of its own")
+    }
+
     func testTinyModelOverfits() throws {
         var spec = smallPaddleSpec()
         spec.output = .fullSoftmax()

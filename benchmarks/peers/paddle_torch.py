@@ -145,7 +145,7 @@ def main():
         scores = (u @ model.nce_w.weight.T + model.nce_b.weight.T).numpy()
     scores[:, 0] = -np.inf  # item 0 is <unk>/pad, never a candidate
     ks = [10, 50]
-    metrics = hit_rates(scores, yt.numpy(), ks)
+    metrics = hit_rates(scores, yt.numpy(), ks, unranked=d.skipped_users)
     train_time = sum(e["seconds"] for e in epochs)
     print(json.dumps({
         "tool": "pytorch", "recipe": "paddle",

@@ -122,7 +122,7 @@ def main():
         "threads": torch.get_num_threads(),
         "train_samples": n, "test_users": len(test), "skipped_test_users": d.skipped_users,
         "items": V, "epochs": epochs, "samples_per_s": n * a.epochs / train_time, "prep_seconds": prep,
-        "metrics": hit_rates(scores, xt["item_id"], ks), "most_popular": most_popular(d, ks),
+        "metrics": hit_rates(scores, xt["item_id"], ks, unranked=d.skipped_users), "most_popular": most_popular(d, ks),
         "settings": vars(a),
     }))
 

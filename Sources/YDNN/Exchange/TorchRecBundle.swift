@@ -174,6 +174,8 @@ public enum TorchRecBundle {
         switch t.initialization {
         case .gaussian(let std): m.init_kind = "gaussian"; m.init_std = std
         case .zeros: break
+        // `export torchrec` refuses batch norms (the only tensors starting at one) before it gets here.
+        case .ones: m.init_kind = "ones"
         case .lstm: m.init_kind = "lstm"
         case .dense(let relu, _): m.init_kind = "dense"; m.init_relu = relu
         }

@@ -17,6 +17,14 @@ public protocol FeatureEncoder: AnyObject {
 /// (user_id, city, ...) are the one-id case. An empty list gives zeros.
 ///
 /// The gradient is sparse: only the rows of ids in the batch are touched.
+///
+/// A shared encoder (`spec.shared`: `pool items avg shared=on`) looks the ids up
+/// in the output item table and adds into the output layer's own `Gradient` of it
+/// (`gradient:`), so the optimizer sees one gradient of that table, the sum of both
+/// uses. It leaves out the pad (item 0), as torch-rechub's `padding_idx=0` masks it:
+/// item 0 of the output table is the <unk> item, not a pad. (Recent-click histories
+/// hold the pad only when empty: a test user without known clicks, who then pools
+/// to zeros; window histories start with it.)
 public final class EmbeddingPool: FeatureEncoder {
     public let spec: EncoderSpec
     public let table: Parameter
@@ -30,10 +38,27 @@ public final class EmbeddingPool: FeatureEncoder {
     private var argmax: [Int32] = []
     private var output: [Float] = []
 
-    public init(spec: EncoderSpec, table: Parameter) {
-        precondition(table.cols == spec.dim)
+    /// `gradient`: an existing gradient of `table` to add into (a shared table's),
+    /// instead of one of its own.
+    public init(spec: EncoderSpec, table: Parameter, gradient: Gradient? = nil) {
+        precondition(table.cols == spec.dim && (gradient.map { $0.parameter === table } ?? true))
         self.spec = spec; self.table = table
-        dTable = Gradient(table)
+        dTable = gradient ?? Gradient(table)
+    }
+
+    /// The lists without the pad id 0 (and its weights).
+    static func removingPad(_ ids: RaggedIDs) -> RaggedIDs {
+        guard ids.ids.contains(0) else { return ids }
+        var out = RaggedIDs(offsets: [0], ids: [], weights: ids.weights.map { _ in [] })
+        out.offsets.reserveCapacity(ids.offsets.count)
+        for r in 0..<ids.count {
+            for p in Int(ids.offsets[r]) ..< Int(ids.offsets[r + 1]) where ids.ids[p] != 0 {
+                out.ids.append(ids.ids[p])
+                if let w = ids.weights { out.weights!.append(w[p]) }
+            }
+            out.offsets.append(Int32(out.ids.count))
+        }
+        return out
     }
 
     /// Per-position pooling weight of row `s`: the id weight (if weighted) divided by
@@ -71,6 +96,7 @@ public final class EmbeddingPool: FeatureEncoder {
     }
 
     public func forward(_ ids: RaggedIDs) -> [Float] {
+        let ids = spec.shared ? EmbeddingPool.removingPad(ids) : ids
         self.ids = ids
         let rows = ids.count, d = spec.dim, od = outputDimension
         let isMax = spec.pool == .max, avg = spec.pool == .avg, lastSlot = spec.lastSlot

@@ -55,6 +55,10 @@ public struct ItemTowerSpec: Codable, Equatable, Sendable {
         for (i, h) in hidden.enumerated() where h.units < 1 {
             throw ModelError.invalidSpec("item_tower hidden layer \(i + 1): size must be positive")
         }
+        // A batch norm needs the whole batch's statistics; the tower scores varying candidate sets.
+        for (i, h) in hidden.enumerated() where h.norm != .none {
+            throw ModelError.invalidSpec("item_tower hidden layer \(i + 1): the item tower has no norm=")
+        }
     }
 }
 

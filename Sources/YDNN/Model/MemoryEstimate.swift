@@ -84,6 +84,9 @@ extension ModelSpec {
             // A row map per table, plus the rows a batch can touch.
             let touched: Int
             switch t.owner {
+            // A shared history (pool items shared=on) touches its clicks' rows too.
+            case .output where t.role == .weight:
+                touched = min(t.rows, add(candidates, mul(rows, sequenceLength, encoders.filter(\.shared).count)))
             case .output: touched = candidates
             // The values of the scored items: a few per candidate.
             case .itemEncoder: touched = min(t.rows, mul(candidates, 8))
@@ -108,7 +111,8 @@ extension ModelSpec {
         var width = concatDimension
         activation = add(activation, mul(rows, width, f, 2))
         for h in hidden {
-            activation = add(activation, mul(rows, width + h.units, f, 2))
+            // A batch norm keeps z, x̂ and dx̂ besides the layer's input and output.
+            activation = add(activation, mul(rows, width + h.units * (h.norm == .batch ? 4 : 1), f, 2))
             width = h.units
         }
         // The item tower's activations, per candidate row, forward and backward.

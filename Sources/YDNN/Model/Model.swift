@@ -8,11 +8,13 @@ import Foundation
 ///     embed user_id 64                  spec.encoders.append(.embedding("user_id", dim: 64))
 ///     embed tags 64 pool=avg            spec.encoders.append(.embedding("tags", dim: 64, pool: .avg))
 ///     pool items avg dim=64 weighted    spec.encoders.append(.embedding("items", dim: 64, pool: .avg, weighted: true))
+///     pool items avg dim=64 shared=on   spec.encoders.append(.embedding("items", dim: 64, pool: .avg, shared: true))
 ///     lstm items 64 pool=max            spec.encoders.append(.lstm("items", hidden: 64, pool: .max))
 ///     attention items dim=32            spec.encoders.append(.attention("items", dim: 32))
 ///     (last click in its own slot)      lastSlot: true on any of the three
 ///     example_age on                    spec.denseInputs.append("example_age")
 ///     dense 256 relu                    spec.hidden.append(DenseSpec(256, .relu))
+///     dense 128 relu norm=batch         spec.hidden.append(DenseSpec(128, .relu, norm: .batch))
 ///     normalize temperature=0.05        spec.normalize = true; spec.temperature = 0.05
 ///     nce negatives=5 noise=frequency   spec.output = .nce(negatives: 5, noise: .frequency)
 ///     negatives DIST ...                spec.output.noise = OutputSpec.Noise(data.negatives)
@@ -96,6 +98,7 @@ public final class Model {
                 var rng = RNG(seed: seed, stream: "init." + t.name)
                 p.initGaussian(std, &rng)
             case .zeros: break
+            case .ones: for i in 0..<p.count { p.value[i] = 1 }
             case .lstm(let stream):
                 guard layersDone.insert(stream).inserted else { continue }
                 var rng = RNG(seed: seed, stream: stream)

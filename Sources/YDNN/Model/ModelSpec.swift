@@ -49,6 +49,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             if e.kind == .embedding && e.pool == .last { throw ModelError.invalidSpec("embed \(e.feature): pool must be avg, sum or max") }
             if !tables.insert(e.tableName).inserted { throw ModelError.invalidSpec("feature '\(e.feature)' has two \(e.kind.rawValue) encoders") }
         }
+        for e in encoders where e.shared { try validateShared(e, features: features, itemCount: itemCount) }
         for d in denseInputs where !features.contains(where: { $0.name == d && $0.kind == .dense }) {
             throw ModelError.unknownFeature(d, known: features.filter { $0.kind == .dense }.map(\.name))
         }
@@ -69,6 +70,33 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             if !(p.isFinite && p >= 0) { throw ModelError.invalidSpec("noise frequency power must be finite and non-negative, got \(p)") }
         case .damped(let t):
             if !(t.isFinite && t > 0) { throw ModelError.invalidSpec("noise damping threshold must be positive, got \(t)") }
+        }
+    }
+}
+
+extension ModelSpec {
+    /// A shared encoder's ids index the output item table, whose rows are the item
+    /// vectors the user vector is scored against: the ids must be item ids, the
+    /// widths equal, and the table the whole item vector.
+    private func validateShared(_ e: EncoderSpec, features: [FeatureInfo], itemCount: Int) throws {
+        let command = "pool \(e.feature) shared=on"
+        guard e.kind == .embedding else {
+            throw ModelError.invalidSpec("\(e.kind.rawValue) \(e.feature): only a pooled embedding shares the output item table (\(command))")
+        }
+        let f = features.first { $0.name == e.feature }
+        guard f?.kind == .sequence, f?.vocabularySize == itemCount else {
+            throw ModelError.invalidSpec("\(command): the output item table has one row per item (\(itemCount)), so only the "
+                                         + "click history of item ids (items) can share it; '\(e.feature)' holds other ids")
+        }
+        if itemTower != nil {
+            throw ModelError.invalidSpec("\(command) cannot go with item_tower: an item's vector is then its free row plus "
+                                         + "the tower's part, and the free rows start at zero, so the history would pool "
+                                         + "zeros and never see what the tower says; drop shared=on or item_tower")
+        }
+        guard e.dim == towerDimension else {
+            let width = hidden.last.map { "the last dense layer's \($0.units)" } ?? "the concatenation's \(concatDimension)"
+            throw ModelError.invalidSpec("\(command): the history's embeddings are the item vectors, so dim=\(e.dim) must equal "
+                                         + "the user tower's output width, \(width): use dim=\(towerDimension)")
         }
     }
 }
@@ -99,17 +127,22 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
     public var weighted: Bool
     /// Also emit the embedding of the sequence's last id in a slot of its own.
     public var lastSlot: Bool
+    /// Look the ids up in the output item table (`output.w`) instead of a table of
+    /// their own (`pool items avg shared=on`, torch-rechub's `shared_with="item_id"`):
+    /// the history's item embedding is the item vector the loss scores.
+    public var shared: Bool = false
 
     public init(kind: Kind, feature: String, dim: Int, hidden: Int = 0, pool: Pooling = .avg,
-                weighted: Bool = false, lastSlot: Bool = false) {
+                weighted: Bool = false, lastSlot: Bool = false, shared: Bool = false) {
         self.kind = kind; self.feature = feature; self.dim = dim; self.hidden = hidden
-        self.pool = pool; self.weighted = weighted; self.lastSlot = lastSlot
+        self.pool = pool; self.weighted = weighted; self.lastSlot = lastSlot; self.shared = shared
     }
 
-    /// `embed FEATURE DIM pool=...` and `pool FEATURE avg|sum|max`.
+    /// `embed FEATURE DIM pool=...` and `pool FEATURE avg|sum|max [shared=on]`.
     public static func embedding(_ feature: String, dim: Int, pool: Pooling = .avg, weighted: Bool = false,
-                                 lastSlot: Bool = false) -> EncoderSpec {
-        EncoderSpec(kind: .embedding, feature: feature, dim: dim, pool: pool, weighted: weighted, lastSlot: lastSlot)
+                                 lastSlot: Bool = false, shared: Bool = false) -> EncoderSpec {
+        EncoderSpec(kind: .embedding, feature: feature, dim: dim, pool: pool, weighted: weighted, lastSlot: lastSlot,
+                    shared: shared)
     }
 
     /// `lstm FEATURE HIDDEN pool=max|last`; the embedding width defaults to the hidden size.
@@ -131,9 +164,18 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
 
 public struct DenseSpec: Codable, Equatable, Sendable {
     public enum Activation: String, Codable, Sendable, CaseIterable { case relu, none }
+    /// What runs between the affine map and the activation (`dense 128 relu norm=batch`).
+    public enum Normalization: String, Codable, Sendable, CaseIterable {
+        case none
+        /// Batch normalisation (Ioffe & Szegedy 2015) as PyTorch's BatchNorm1d: see `BatchNorm`.
+        case batch
+    }
     public var units: Int
     public var activation: Activation
-    public init(_ units: Int, _ activation: Activation = .relu) { self.units = units; self.activation = activation }
+    public var norm: Normalization = .none
+    public init(_ units: Int, _ activation: Activation = .relu, norm: Normalization = .none) {
+        self.units = units; self.activation = activation; self.norm = norm
+    }
 }
 
 public struct OutputSpec: Codable, Equatable, Sendable {
@@ -227,6 +269,46 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .missingFeature(let f): return "the batch has no column '\(f)' that the model needs"
         case .checkpoint(let m): return "cannot load model: \(m)"
         }
+    }
+}
+
+// `shared` and `norm` are written only when set, as `OutputSpec.perSample`: the
+// files of models without them stay byte for byte what they were, and files
+// without the keys read as off.
+extension EncoderSpec {
+    private enum CodingKeys: String, CodingKey { case kind, feature, dim, hidden, pool, weighted, lastSlot, shared }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(Kind.self, forKey: .kind), feature: try c.decode(String.self, forKey: .feature),
+                  dim: try c.decode(Int.self, forKey: .dim), hidden: try c.decode(Int.self, forKey: .hidden),
+                  pool: try c.decode(Pooling.self, forKey: .pool), weighted: try c.decode(Bool.self, forKey: .weighted),
+                  lastSlot: try c.decode(Bool.self, forKey: .lastSlot),
+                  shared: try c.decodeIfPresent(Bool.self, forKey: .shared) ?? false)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind); try c.encode(feature, forKey: .feature); try c.encode(dim, forKey: .dim)
+        try c.encode(hidden, forKey: .hidden); try c.encode(pool, forKey: .pool); try c.encode(weighted, forKey: .weighted)
+        try c.encode(lastSlot, forKey: .lastSlot)
+        if shared { try c.encode(shared, forKey: .shared) }
+    }
+}
+
+extension DenseSpec {
+    private enum CodingKeys: String, CodingKey { case units, activation, norm }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(try c.decode(Int.self, forKey: .units), try c.decode(Activation.self, forKey: .activation),
+                  norm: try c.decodeIfPresent(Normalization.self, forKey: .norm) ?? .none)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(units, forKey: .units); try c.encode(activation, forKey: .activation)
+        if norm != .none { try c.encode(norm, forKey: .norm) }
     }
 }
 

@@ -2,6 +2,12 @@
 /// model's shared parameters and each holding its own activations and gradients.
 /// The trainer runs one per thread on a shard of the batch and then sums the
 /// gradients in worker order.
+///
+/// A training step runs in stages (`begin`, `resume`): a dense layer with a batch
+/// norm needs the whole batch's statistics, forward and backward, so each worker
+/// stops there with its shard's sums, and `Network.trainStep` adds them in worker
+/// order and resumes every worker with the totals. Without a batch norm `begin`
+/// runs the whole step at once.
 final class Network {
     let spec: ModelSpec
     let encoders: [FeatureEncoder]
@@ -9,6 +15,8 @@ final class Network {
     let norm: L2Normalize?
     let loss: OutputLoss
     let itemTower: ItemTower?
+    /// Every trained tensor's gradient once, in a fixed order (a shared table's
+    /// gradient, held by the loss and the shared encoder, is listed once).
     let gradients: [Gradient]
     private var rows = 0
 
@@ -18,18 +26,13 @@ final class Network {
         func p(_ owner: ParameterLayout.Owner, _ role: ParameterLayout.Role) -> Parameter {
             parameters[layout.index(owner, role)!]
         }
-        encoders = spec.encoders.enumerated().map { i, e -> FeatureEncoder in
-            let table = p(.encoder(i), .table)
-            switch e.kind {
-            case .embedding: return EmbeddingPool(spec: e, table: table)
-            case .lstm:
-                return LSTMEncoder(spec: e, table: table, wx: p(.encoder(i), .inputWeights),
-                                   wh: p(.encoder(i), .recurrentWeights), bias: p(.encoder(i), .bias))
-            case .attention: return AttentionPool(spec: e, table: table, query: p(.encoder(i), .query))
-            }
-        }
         dense = spec.hidden.indices.map { i in
-            Dense(weight: p(.dense(i), .weight), bias: p(.dense(i), .bias), relu: spec.hidden[i].activation == .relu)
+            let norm = spec.hidden[i].norm == .batch
+                ? BatchNorm(gamma: p(.dense(i), .normScale), beta: p(.dense(i), .normShift),
+                            runningMean: p(.dense(i), .runningMean), runningVariance: p(.dense(i), .runningVariance))
+                : nil
+            return Dense(weight: p(.dense(i), .weight), bias: p(.dense(i), .bias), relu: spec.hidden[i].activation == .relu,
+                         norm: norm)
         }
         norm = spec.normalize ? L2Normalize(dim: spec.towerDimension) : nil
         if let towerSpec = spec.itemTower, let itemInputs {
@@ -42,6 +45,7 @@ final class Network {
         }
         let w = p(.output, .weight), b = layout.index(.output, .bias).map { parameters[$0] }
         let o = spec.output
+        let loss: OutputLoss
         switch o.loss {
         case .nce:
             loss = NCELoss(weight: w, bias: b, negatives: o.negatives, noise: noise, normalize: spec.normalize,
@@ -54,16 +58,41 @@ final class Network {
             loss = SoftmaxLoss(mode: mode, weight: w, bias: b, noise: noise, logQ: o.logQ,
                                normalize: spec.normalize, temperature: spec.temperature, tower: itemTower)
         }
-        gradients = encoders.flatMap(\.gradients) + dense.flatMap { [$0.dWeight, $0.dBias] } + loss.gradients
+        self.loss = loss
+        // A shared encoder adds into the loss's gradient of the output table.
+        let outputGradient = loss.gradients.first { $0.parameter === w }!
+        encoders = spec.encoders.enumerated().map { i, e -> FeatureEncoder in
+            if e.shared { return EmbeddingPool(spec: e, table: w, gradient: outputGradient) }
+            let table = p(.encoder(i), .table)
+            switch e.kind {
+            case .embedding: return EmbeddingPool(spec: e, table: table)
+            case .lstm:
+                return LSTMEncoder(spec: e, table: table, wx: p(.encoder(i), .inputWeights),
+                                   wh: p(.encoder(i), .recurrentWeights), bias: p(.encoder(i), .bias))
+            case .attention: return AttentionPool(spec: e, table: table, query: p(.encoder(i), .query))
+            }
+        }
+        var seen = Set<ObjectIdentifier>()
+        gradients = (encoders.flatMap(\.gradients) + dense.flatMap(\.gradients) + loss.gradients)
+            .filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
     var flops: Double {
         encoders.reduce(0) { $0 + $1.flops } + dense.reduce(0) { $0 + $1.flops } + loss.flops + (itemTower?.flops ?? 0)
     }
 
-    /// The user tower: encoders → concat (+ dense inputs) → hidden layers → (L2 norm).
+    /// The user tower at inference (batch norms use their running statistics):
+    /// encoders → concat (+ dense inputs) → hidden layers → (L2 norm).
     /// Returns rows × towerDimension.
     func tower(_ batch: SampleBatch) -> [Float] {
+        var x = encode(batch)
+        for layer in dense { x = layer.forward(x, rows: rows) }
+        if let norm { x = norm.forward(x, rows: rows) }
+        return x
+    }
+
+    /// Encoders → concat (+ dense inputs): rows × concatDimension.
+    private func encode(_ batch: SampleBatch) -> [Float] {
         rows = batch.count
         let width = spec.concatDimension
         var x = [Float].zeros(rows * width)
@@ -80,8 +109,6 @@ final class Network {
             if let col = batch.dense[name] { for r in 0..<rows { x[r * width + offset] = col[r] } }
             offset += 1
         }
-        for layer in dense { x = layer.forward(x, rows: rows) }
-        if let norm { x = norm.forward(x, rows: rows) }
         return x
     }
 
@@ -96,10 +123,8 @@ final class Network {
         }
     }
 
-    func towerBackward(_ dUser: [Float]) {
-        var g = dUser
-        if let norm { g = norm.backward(g) }
-        for layer in dense.reversed() { g = layer.backward(g) }
+    /// The encoders' backward from dL/d(concat).
+    private func encodersBackward(_ g: [Float]) {
         let width = spec.concatDimension
         var offset = 0
         for enc in encoders {
@@ -116,16 +141,94 @@ final class Network {
         }
     }
 
-    /// Forward and backward on one shard; gradients are scaled by `scale` (1/batch).
-    /// Returns the summed loss of the shard. `batchNumber` (the training run's batch
-    /// count) draws the item tower's id dropout; nil drops nothing.
-    func step(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil) -> Double {
+    // MARK: training step
+
+    private enum Stage { case forward, backward, done }
+    private var stage = Stage.done
+    /// The dense layer whose batch norm waits for the batch's sums.
+    private var layer = 0
+    /// The activation (forward) or its gradient (backward) where the step stopped.
+    private var carry: [Float] = []
+    private var labels: [Int32] = []
+    private var negatives: [Int32] = []
+    private var scale: Float = 1
+    /// This shard's sums the waiting batch norm needs totalled over the batch (nil: not waiting).
+    private(set) var pendingSums: [Double]?
+    /// The summed loss of the shard, once the forward pass is through.
+    private(set) var stepLoss: Double = 0
+
+    /// Starts a training step on one shard; gradients are scaled by `scale` (1/batch).
+    /// Runs until a batch norm needs the whole batch's sums (`pendingSums`) or to the end.
+    /// `batchNumber` (the training run's batch count) draws the item tower's id
+    /// dropout for this step; nil drops nothing.
+    func begin(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil) {
+        labels = batch.labels; self.negatives = negatives; self.scale = scale
         itemTower?.dropoutSalt = batchNumber
-        defer { itemTower?.dropoutSalt = nil }
-        let user = tower(batch)
-        let l = loss.forward(user: user, rows: batch.count, labels: batch.labels, negatives: negatives)
-        towerBackward(loss.backward(scale: scale))
-        return l
+        carry = encode(batch)
+        layer = 0; stage = .forward
+        advance()
+    }
+
+    /// Goes on from `pendingSums` with their totals over every shard of the batch.
+    func resume(_ totals: [Double]) {
+        precondition(pendingSums != nil)
+        switch stage {
+        case .forward: carry = dense[layer].forwardNormalized(totals: totals); layer += 1
+        case .backward: carry = dense[layer].backwardFromNorm(totals: totals); layer -= 1
+        case .done: preconditionFailure("resume after the step ended")
+        }
+        advance()
+    }
+
+    private func advance() {
+        pendingSums = nil
+        if stage == .forward {
+            while layer < dense.count {
+                if dense[layer].norm != nil { pendingSums = dense[layer].forwardAffine(carry, rows: rows); return }
+                carry = dense[layer].forward(carry, rows: rows)
+                layer += 1
+            }
+            if let norm { carry = norm.forward(carry, rows: rows) }
+            stepLoss = loss.forward(user: carry, rows: rows, labels: labels, negatives: negatives)
+            carry = loss.backward(scale: scale)
+            if let norm { carry = norm.backward(carry) }
+            stage = .backward
+            layer = dense.count - 1
+        }
+        while layer >= 0 {
+            if dense[layer].norm != nil { pendingSums = dense[layer].backwardToNorm(carry); return }
+            carry = dense[layer].backward(carry)
+            layer -= 1
+        }
+        encodersBackward(carry)
+        carry = []
+        stage = .done
+        itemTower?.dropoutSalt = nil
+    }
+
+    /// One training step over `shards` workers, shard `w` started by `begin(w)`
+    /// (which calls `workers[w].begin`); each stage runs on every worker at once
+    /// (`runWorkers`, inline for one). Between stages the workers' sums are added in
+    /// worker order, and the forward moments move the running statistics once per batch.
+    static func trainStep(_ workers: [Network], shards: Int, begin: (Int) -> Void) {
+        runWorkers(shards, begin)
+        while workers[0].pendingSums != nil {
+            var totals = workers[0].pendingSums!
+            for w in 1..<shards {
+                let s = workers[w].pendingSums!
+                for j in totals.indices { totals[j] += s[j] }
+            }
+            if workers[0].stage == .forward { workers[0].dense[workers[0].layer].norm!.updateRunningStatistics(totals) }
+            runWorkers(shards) { w in workers[w].resume(totals) }
+        }
+    }
+
+    /// Forward and backward on a whole batch in this worker alone; returns the summed loss.
+    func step(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil) -> Double {
+        Network.trainStep([self], shards: 1) { _ in
+            begin(batch, negatives: negatives, scale: scale, batchNumber: batchNumber)
+        }
+        return stepLoss
     }
 
     func zeroGradients() { for g in gradients { g.zero() } }

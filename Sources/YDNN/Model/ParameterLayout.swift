@@ -36,6 +36,10 @@ public struct ParameterLayout: Equatable, Sendable {
         case weight
         /// A dense layer's, the LSTM's gate or the output layer's bias.
         case bias
+        /// A dense layer's batch norm: the trained scale γ and shift β (1 × units) …
+        case normScale, normShift
+        /// … and its running mean and variance (1 × units): state, not trained.
+        case runningMean, runningVariance
     }
 
     /// How `Model.init` fills a tensor. Every rule draws from its own named RNG
@@ -45,6 +49,8 @@ public struct ParameterLayout: Equatable, Sendable {
         case gaussian(std: Float)
         /// Zeros (the output bias: training first sets it to log q, see `Model.initializeOutputBias`).
         case zeros
+        /// Ones (a batch norm's γ and running variance, as PyTorch starts them).
+        case ones
         /// With the other tensors of its LSTM, from one stream: uniform Glorot weights,
         /// forget-gate bias 1 (`LSTMEncoder.initialize`).
         case lstm(stream: String)
@@ -62,6 +68,9 @@ public struct ParameterLayout: Equatable, Sendable {
         public let owner: Owner
         public let role: Role
         public let initialization: Initialization
+        /// False for state that the forward pass keeps (a batch norm's running
+        /// statistics): saved with the model, never given a gradient or an optimizer update.
+        public var trainable: Bool { role != .runningMean && role != .runningVariance }
 
         public var count: Int { rows * cols }
         /// "943×64", as the summary prints it.
@@ -83,6 +92,8 @@ public struct ParameterLayout: Equatable, Sendable {
         for (i, e) in spec.encoders.enumerated() {
             let vocab = features.first { $0.name == e.feature }?.vocabularySize ?? 0
             let t = e.tableName
+            // A shared encoder reads the output item table, declared below.
+            if e.shared { continue }
             add(t, vocab, e.dim, sparse: true, .encoder(i), .table, .gaussian(std: 0.1))
             switch e.kind {
             case .embedding: break
@@ -100,11 +111,19 @@ public struct ParameterLayout: Equatable, Sendable {
             let rule = Initialization.dense(relu: h.activation == .relu, stream: "init.dense\(i + 1)")
             add("dense\(i + 1).w", width, h.units, .dense(i), .weight, rule)
             add("dense\(i + 1).b", 1, h.units, .dense(i), .bias, rule)
+            if h.norm == .batch {
+                // PyTorch's BatchNorm1d names: weight (γ), bias (β), running_mean, running_var.
+                add("dense\(i + 1).gamma", 1, h.units, .dense(i), .normScale, .ones)
+                add("dense\(i + 1).beta", 1, h.units, .dense(i), .normShift, .zeros)
+                add("dense\(i + 1).running_mean", 1, h.units, .dense(i), .runningMean, .zeros)
+                add("dense\(i + 1).running_var", 1, h.units, .dense(i), .runningVariance, .ones)
+            }
             width = h.units
         }
         let d = spec.towerDimension
         // With an item tower the free vectors start at zero: the tower's part alone
-        // is the first vector of every item (see ItemTower).
+        // is the first vector of every item (see ItemTower). A shared encoder
+        // (`pool items avg shared=on`) looks its ids up in this table too.
         add("output.w", itemCount, d, sparse: true, .output, .weight,
             spec.itemTower == nil ? .gaussian(std: 1 / Float(d).squareRoot()) : .zeros)
         if spec.output.bias { add("output.b", itemCount, 1, sparse: true, .output, .bias, .zeros) }
@@ -136,7 +155,7 @@ public struct ParameterLayout: Equatable, Sendable {
     /// The tensors of one layer, in order.
     public func tensors(of owner: Owner) -> [Tensor] { tensors.filter { $0.owner == owner } }
 
-    /// Scalars over all tensors.
+    /// Scalars over all tensors, running statistics included (what the model file stores).
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.count } }
 
     /// Bytes of the weights (Float32).

@@ -24,7 +24,8 @@ extension Model {
             switch e.kind {
             case .embedding:
                 let single = features.first { $0.name == e.feature }?.kind == .single
-                kind = single ? "embed" : "embed pool=\(e.pool.rawValue)" + (e.weighted ? " weighted" : "")
+                kind = (single ? "embed" : "embed pool=\(e.pool.rawValue)" + (e.weighted ? " weighted" : ""))
+                    + (e.shared ? " shared (output.w)" : "")
             case .lstm: kind = "lstm \(e.hidden) pool=\(e.pool.rawValue)"
             case .attention: kind = "attention" + (e.weighted ? " weighted" : "")
             }
@@ -36,7 +37,8 @@ extension Model {
         }
         rows.append(LayerSummary(layer: "concat", kind: "concat", output: "\(spec.concatDimension)", shapes: "", parameters: 0))
         for (i, h) in spec.hidden.enumerated() {
-            rows.append(row(.dense(i), "dense\(i + 1)", "dense" + (h.activation == .relu ? " relu" : ""), "\(h.units)"))
+            rows.append(row(.dense(i), "dense\(i + 1)", "dense" + (h.activation == .relu ? " relu" : "")
+                            + (h.norm == .batch ? " norm=batch" : ""), "\(h.units)"))
         }
         if spec.normalize {
             rows.append(LayerSummary(layer: "normalize", kind: "l2 temperature=\(spec.temperature)",

@@ -96,6 +96,9 @@ public final class Trainer {
         guard options.batchSize > 0, options.epochs >= 0, options.threads > 0 else {
             throw ModelError.invalidSpec("epochs, batch and threads must be positive")
         }
+        if model.spec.hidden.contains(where: { $0.norm == .batch }) && options.batchSize < 2 {
+            throw ModelError.invalidSpec("norm=batch normalises over the batch, so it needs batches of at least 2 samples (batch=\(options.batchSize))")
+        }
         try model.validate(samples)
         if let validation, validation.count > 0 { try model.validate(validation) }
         if let w = options.noiseWeights {
@@ -128,12 +131,6 @@ public final class Trainer {
         let flopsBefore = workers.reduce(0) { $0 + $1.flops }
         let start = DispatchTime.now().uptimeNanoseconds
         var lastGood: Double? = nil
-        // Raw storage: workers write their own slot concurrently, which a Swift array
-        // captured by the closure would flag as overlapping access.
-        let shardLoss = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
-        shardLoss.initialize(repeating: 0)
-        defer { shardLoss.deallocate() }
-
         training: for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
             if options.shuffle { streams.shuffle() }
             let order = streams.order
@@ -150,15 +147,15 @@ public final class Trainer {
                 // In-batch negatives are the batch's other labels: a shard would only see
                 // its own part, so that loss always runs as one worker.
                 let shards = threads == 1 || out.loss == .inBatch ? 1 : min(threads, rows)
-                let step: (Int) -> Void = { w in
+                // Batch norms stop every worker for the whole batch's sums (Network.trainStep).
+                Network.trainStep(workers, shards: shards) { w in
                     let a = lo + rows * w / shards, z = lo + rows * (w + 1) / shards
                     let shard = samples.gather(order[a..<z])
                     let negs = perRow > 0 ? Array(negatives[(a - lo) * perRow ..< (z - lo) * perRow]) : negatives
                     workers[w].zeroGradients()
-                    shardLoss[w] = workers[w].step(shard, negatives: negs, scale: scale, batchNumber: batchNumber)
+                    workers[w].begin(shard, negatives: negs, scale: scale, batchNumber: batchNumber)
                 }
-                runWorkers(shards, step)
-                let batchLoss = shardLoss[0..<shards].reduce(0, +) / Double(rows)
+                let batchLoss = workers[0..<shards].reduce(0) { $0 + $1.stepLoss } / Double(rows)
                 if !batchLoss.isFinite {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
                     break training

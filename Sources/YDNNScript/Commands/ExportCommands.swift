@@ -40,6 +40,14 @@ struct ExportTorchRecCommand: ScriptCommand {
             throw context.failure("export torchrec does not carry an item tower (its TorchRec model has a free vector per item only)",
                                   help: "drop item_tower (item_tower off) to export, or serve the model with save model / vectors")
         }
+        if spec.hidden.contains(where: { $0.norm != .none }) {
+            throw context.failure("export torchrec does not carry batch norms (norm=batch): its TorchRec network has plain dense layers",
+                                  help: "drop norm=batch from the dense layers to export, or serve the model with save model / vectors")
+        }
+        if spec.encoders.contains(where: \.shared) {
+            throw context.failure("export torchrec does not carry a history sharing the output item table (shared=on)",
+                                  help: "drop shared=on to export, or serve the model with save model / vectors")
+        }
         try spec.validate(features: samples.features, itemCount: samples.items.count)
         try spec.validateNegatives(itemCount: samples.items.count)
         let start = weights ? try context.session.currentModel(for: samples, console: context.console, batchSize: training.batch,

@@ -20,6 +20,7 @@ extension CommandContext {
 
 extension Pooling: ChoiceArgument {}
 extension DenseSpec.Activation: ChoiceArgument {}
+extension DenseSpec.Normalization: ChoiceArgument {}
 extension OptimizerSpec.Kind: ChoiceArgument {}
 
 /// The poolings of a list of ids (`embed`, `pool`): `last` is for sequences only.
@@ -61,16 +62,20 @@ struct PoolCommand: ScriptCommand {
     static let name = "pool"
     static let topic = Topic.model
     static let summary = "Encode the click history by pooling item embeddings (DeepMatch style)"
-    static let examples = ["pool items avg dim=64"]
+    static let examples = ["pool items avg dim=64", "pool items avg dim=64 shared=on"]
     @Argument("the sequence feature, usually items") var feature: Name
     @Argument("the pooling") var mode = ListPooling.avg
     @Option("embedding width", .integer(1...65_536)) var dim = 64
     @Option("weight each click by its rating / the best rating (needs rated data: load movielens, load csv rating=)")
     var weighted = false
     @Option(lastSlotDoc) var last_slot = false
+    @Option("look the clicks up in the output item table instead of a table of their own (torch-rechub's shared_with); "
+            + "dim must equal the user tower's output width; the pad item 0 is left out; not with item_tower")
+    var shared = false
 
     func run(_ context: CommandContext) throws -> Value {
-        context.addEncoder(.embedding(feature.text, dim: dim, pool: mode.pooling, weighted: weighted, lastSlot: last_slot))
+        context.addEncoder(.embedding(feature.text, dim: dim, pool: mode.pooling, weighted: weighted, lastSlot: last_slot,
+                                      shared: shared))
     }
 }
 
@@ -107,12 +112,15 @@ struct DenseCommand: ScriptCommand {
     static let name = "dense"
     static let topic = Topic.model
     static let summary = "Add a fully connected layer to the user tower"
-    static let examples = ["dense 256 relu", "dense 31 relu"]
+    static let examples = ["dense 256 relu", "dense 31 relu", "dense 128 relu norm=batch"]
     @Argument("output width", .integer(1...65_536)) var units: Int
     @Argument("the activation") var activation = DenseSpec.Activation.relu
+    @Option("batch: normalise the layer's outputs over the batch before the activation (PyTorch's BatchNorm1d; "
+            + "running statistics at inference)")
+    var norm = DenseSpec.Normalization.none
 
     func run(_ context: CommandContext) throws -> Value {
-        context.session.spec.hidden.append(DenseSpec(units, activation))
+        context.session.spec.hidden.append(DenseSpec(units, activation, norm: norm))
         return .none
     }
 }
