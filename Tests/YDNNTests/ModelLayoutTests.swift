@@ -195,3 +195,37 @@ final class ModelLayoutTests: XCTestCase {
         XCTAssertEqual(sorted, [2, 0, 4, 1, 3, 5])
     }
 }
+
+/// `init`: other initial draws, only where asked.
+final class ModelInitSpecTests: XCTestCase {
+    func testTorchRechubDrawsEveryTableFromATinyNormalAndLinearsAsPyTorch() throws {
+        var spec = ModelSpec()
+        spec.encoders = [.embedding("user_id", dim: 8), .lstm("items", hidden: 6, dim: 5)]
+        spec.hidden = [DenseSpec(12)]
+        spec.output = .sampledSoftmax(negatives: 4)
+        let features = [FeatureInfo(name: "user_id", kind: .single, vocabularySize: 50),
+                        FeatureInfo(name: "items", kind: .sequence, vocabularySize: 40)]
+        let plain = ParameterLayout(spec: spec, features: features, itemCount: 40)
+        spec.initialization = InitSpec(embeddingStd: 1e-4, dense: .pytorch)
+        let torch = ParameterLayout(spec: spec, features: features, itemCount: 40)
+        for (a, b) in zip(plain.tensors, torch.tensors) {
+            switch (a.role, a.owner) {
+            case (.table, _), (.weight, .output): XCTAssertEqual(b.initialization, .gaussian(std: 1e-4), a.name)
+            case (_, .dense): XCTAssertEqual(b.initialization, .fanInUniform(stream: "init.dense1"), a.name)
+            default: XCTAssertEqual(b.initialization, a.initialization, "\(a.name): only tables and dense layers change")
+            }
+        }
+        let model = try Model(spec: spec, features: features, itemCount: 40, seed: 3)
+        let w = model.parameter(named: "dense1.w")!, b = model.parameter(named: "dense1.b")!
+        let bound = 1 / Float(w.rows).squareRoot()
+        XCTAssertTrue(w.value.allSatisfy { abs($0) <= bound } && b.value.allSatisfy { abs($0) <= bound })
+        XCTAssertTrue(b.value.contains { $0 != 0 }, "PyTorch draws the bias too")
+        let table = model.parameter(named: "embedding.user_id")!.value
+        let sd = (table.reduce(0) { $0 + Double($1 * $1) } / Double(table.count)).squareRoot()
+        XCTAssertEqual(sd, 1e-4, accuracy: 2e-5)
+        var defaultSpec = spec
+        defaultSpec.initialization = nil
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(defaultSpec), as: UTF8.self).contains("initialization"),
+                       "ydnn's draws leave the spec's JSON as it was")
+    }
+}

@@ -84,6 +84,10 @@ def initial(bundle, seed=None):
                 a = (torch.rand(shape, generator=g) * 2 - 1) * scale
             else:
                 a = torch.zeros(shape)
+        elif kind == "fan_in_uniform":
+            # PyTorch's nn.Linear: weights and bias uniform in +-1/sqrt(fan_in).
+            fan_in = next(x for x in by_owner[t["owner"]] if x["role"] == "weight")["rows"]
+            a = (torch.rand(shape, generator=g) * 2 - 1) / fan_in ** 0.5
         else:
             raise ValueError(f"unknown initialisation {kind} of {t['name']}")
         out[t["name"]] = a.numpy().astype(np.float32)

@@ -178,6 +178,7 @@ public enum TorchRecBundle {
         case .ones: m.init_kind = "ones"
         case .lstm: m.init_kind = "lstm"
         case .dense(let relu, _): m.init_kind = "dense"; m.init_relu = relu
+        case .fanInUniform: m.init_kind = "fan_in_uniform"
         }
         return m
     }

@@ -107,6 +107,12 @@ public final class Model {
                 guard layersDone.insert(stream).inserted else { continue }
                 var rng = RNG(seed: seed, stream: stream)
                 Dense.initialize(weight: member(.weight), bias: member(.bias), relu: relu, &rng)
+            case .fanInUniform(let stream):
+                guard layersDone.insert(stream).inserted else { continue }
+                var rng = RNG(seed: seed, stream: stream)
+                let bound = 1 / Float(member(.weight).rows).squareRoot()
+                member(.weight).initUniform(bound, &rng)
+                member(.bias).initUniform(bound, &rng)
             }
         }
     }

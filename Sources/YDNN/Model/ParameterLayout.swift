@@ -57,6 +57,9 @@ public struct ParameterLayout: Equatable, Sendable {
         /// With its layer's other tensor, from one stream: uniform Glorot (He-scaled
         /// for ReLU) weights and a zero bias (`Dense.initialize`).
         case dense(relu: Bool, stream: String)
+        /// With its layer's other tensor, from one stream: weights and bias uniform in
+        /// ±1/√fan_in, PyTorch's nn.Linear default (`init dense=pytorch`).
+        case fanInUniform(stream: String)
     }
 
     public struct Tensor: Equatable, Sendable {
@@ -87,7 +90,7 @@ public struct ParameterLayout: Equatable, Sendable {
         func add(_ name: String, _ rows: Int, _ cols: Int, sparse: Bool = false, _ owner: Owner, _ role: Role,
                  _ initialization: Initialization) {
             out.append(Tensor(name: name, rows: rows, cols: cols, sparse: sparse, owner: owner, role: role,
-                              initialization: initialization))
+                              initialization: spec.initialization?.rule(for: owner, role, initialization) ?? initialization))
         }
         for (i, e) in spec.encoders.enumerated() {
             let vocab = features.first { $0.name == e.feature }?.vocabularySize ?? 0

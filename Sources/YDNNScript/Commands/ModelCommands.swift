@@ -125,6 +125,37 @@ struct DenseCommand: ScriptCommand {
     }
 }
 
+extension InitSpec.Dense: ChoiceArgument {}
+
+/// `init SCHEME`: whose initial draws, as a whole.
+enum InitScheme: String, ChoiceArgument {
+    /// ydnn's own (N(0, 0.1²) tables, the item table N(0, 1/width), Glorot dense layers).
+    case ydnn
+    /// torch-rechub's: every embedding table N(0, 1e-4²), PyTorch's nn.Linear default.
+    case torch_rechub
+    var spec: InitSpec { self == .ydnn ? InitSpec() : InitSpec(embeddingStd: 1e-4, dense: .pytorch) }
+}
+
+struct InitCommand: ScriptCommand {
+    static let name = "init"
+    static let topic = Topic.model
+    static let summary = "How the weights are first drawn: ydnn's, torch-rechub's, or embedding tables from N(0, std²) and dense layers Glorot or PyTorch's"
+    static let examples = ["init torch_rechub   # N(0, 1e-4) tables, PyTorch's Linear", "init embedding_std=0.01 dense=pytorch", "init ydnn"]
+    @Argument("ydnn or torch_rechub (the options below change it)") var scheme = InitScheme.ydnn
+    @Option("std of every embedding table's N(0, std²) draw, the item table included (ydnn: 0.1, the item table 1/√width)",
+            .number(1e-12...10)) var embedding_std: Double?
+    @Option("glorot: uniform Glorot (He for ReLU), zero bias; pytorch: weights and bias uniform in ±1/√fan_in (nn.Linear)")
+    var dense: InitSpec.Dense?
+
+    func run(_ context: CommandContext) throws -> Value {
+        var spec = scheme.spec
+        if let embedding_std { spec.embeddingStd = Float(embedding_std) }
+        if let dense { spec.dense = dense }
+        context.session.spec.initialization = spec == InitSpec() ? nil : spec
+        return .none
+    }
+}
+
 struct NormalizeCommand: ScriptCommand {
     static let name = "normalize"
     static let topic = Topic.model
@@ -246,5 +277,5 @@ struct SummaryCommand: ScriptCommand {
 
 var modelCommands: [CommandType] { [
     EmbedCommand.self, ContinuousCommand.self, ItemTowerCommand.self, PoolCommand.self, LSTMCommand.self, AttentionCommand.self, DenseCommand.self, NormalizeCommand.self,
-    NCECommand.self, SoftmaxCommand.self, TrainCommand.self, SummaryCommand.self,
+    InitCommand.self, NCECommand.self, SoftmaxCommand.self, TrainCommand.self, SummaryCommand.self,
 ] }
