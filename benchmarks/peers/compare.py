@@ -242,7 +242,7 @@ def main():
                            rechub("meanpool_rechub_nobn", "--no-batchnorm"))
         # ydnn's network before norm= and shared= existed (plain dense layers, a history table of
         # its own), with per-sample and with shared negatives.
-        plain = ('norm="none"', "shared=off")
+        plain = ('norm="none"', "shared=off", 'init="ydnn"')
         yp = pick([ydnn_meanpool("meanpool_ydnn_plain", 'per="sample"', *plain)(i + 1) for i in range(a.repeat)])
         yb = pick([ydnn_meanpool("meanpool_ydnn_batch", 'per="batch"', *plain)(i + 1) for i in range(a.repeat)])
         # ydnn's own best settings found so far (README): per-sample, plain network, lr 0.003,
@@ -260,17 +260,18 @@ def main():
                          f"temperature 0.05; {neg} negatives per sample (ydnn `softmax sampled={neg} per=sample`) "
                          f"drawn from count^0.75, no log-Q correction; Adam lr 0.001 (no weight decay), batch 128, "
                          f"{a.epochs} epochs; hit rates over all 943 test users, the 132 whose target is <unk> "
-                         f"counting as misses on both sides; median samples/s of {a.repeat} runs each, alternating. "
-                         f"Differences that remain: torch-rechub starts every embedding table at N(0, 1e-4) and its "
-                         f"Linear layers at PyTorch's default, ydnn at N(0, 0.1) (output table N(0, 1/8)) and "
-                         f"Glorot/He-uniform; torch-rechub's Adam updates every row of the tables every step (dense "
+                         f"counting as misses on both sides; median samples/s of {a.repeat} runs each, alternating; "
+                         f"both start every embedding table at N(0, 1e-4) and the Linear layers at PyTorch's default "
+                         f"(ydnn `init torch_rechub`). "
+                         f"Differences that remain: "
+                         f"torch-rechub's Adam updates every row of the tables every step (dense "
                          f"gradients), ydnn's only the rows a batch touched (lazy); torch-rechub draws each sample's "
                          f"negatives once, when the samples are made, ydnn fresh ones every batch, and ydnn leaves "
                          f"out a negative equal to the sample's label; noise weights count^0.75 of all known "
                          f"clicks (torch-rechub) against (label count + 1)^0.75 (ydnn); torch-rechub's DataLoader "
                          f"runs in-process (num_workers=0; its default of 8 would oversubscribe 2 cores). The "
                          f"'without BatchNorm' pair drops norm=batch and the peer's BatchNorm; the 'plain network' "
-                         f"rows are ydnn with {', '.join(plain)} (no BatchNorm, a history table of its own), with "
+                         f"rows are ydnn with {', '.join(plain)} (no BatchNorm, a history table of its own, ydnn's initial draws), with "
                          f"per-sample or per-batch ({neg} shared by the batch) negatives; the 'best settings' row "
                          f"changes only {', '.join(best_sets)} (one run)")
 
