@@ -9,12 +9,18 @@ cd "$(dirname "$0")/.."
 bin=${YDNN_BIN:-$PWD/.build/release/ydnn}
 bash scripts/setup-jupyter.sh >/dev/null
 "$bin" notebook examples/quickstart.ydnn examples/quickstart.ipynb
-.venv-jupyter/bin/python - <<'PY'
-import nbclient, nbformat
+YDNN_BIN_RESOLVED="$bin" .venv-jupyter/bin/python - <<'PY'
+import os, nbclient, nbformat
 path = "examples/quickstart.ipynb"
 nb = nbformat.read(path, as_version=4)
 nbclient.NotebookClient(nb, kernel_name="ydnn", timeout=600, record_timing=False,
                         resources={"metadata": {"path": "."}}).execute()
+# The kernel family the outputs were computed with: the tests compare a fresh run
+# bit for bit only under the same one (python/tests/conftest.py: blas_core).
+import sys
+sys.path.insert(0, "python/tests")
+from conftest import blas_core
+nb.metadata["ydnn"] = {"blas_core": blas_core(os.environ["YDNN_BIN_RESOLVED"])}
 nbformat.validate(nb)
 nbformat.write(nb, path)
 print(f"executed and saved {path}")

@@ -69,6 +69,21 @@ def run_ydnn(ydnn_bin, *args, cwd=None, check=True):
     return p
 
 
+def blas_core(ydnn_bin):
+    """The OpenBLAS kernel family ydnn trains with on this machine ("Haswell",
+    "SkylakeX"...), read from a run report's machine line. Trained numbers are the
+    same bits only within one family: the kernels sum in different orders."""
+    import re
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "core.ydnn"), "w") as f:
+            f.write("print 1\n")
+        run_ydnn(os.path.abspath(ydnn_bin), "run", "core.ydnn", "--report", "core.md", "--no-log", cwd=d)
+        with open(os.path.join(d, "core.md")) as f:
+            m = re.search(r"core (\w+)", f.read())
+    return m.group(1) if m else "unknown"
+
+
 def outputs_of(nb, cell_type="code"):
     return [(c, o) for c in nb.cells if c.cell_type == cell_type for o in c.get("outputs", [])]
 
