@@ -24,9 +24,7 @@ final class BatchNormSharedTableTests: XCTestCase {
         """
     }
 
-    func metricLines(_ out: String) -> [String] {
-        out.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hr@") }
-    }
+    func metricLines(_ out: String) -> [String] { Ydnn.metricLines(out) }
 
     func testTrainsReproducesAndSurvivesSaveAndLoad() throws {
         let dir = try Ydnn.tempDir()

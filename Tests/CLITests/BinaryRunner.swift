@@ -58,7 +58,12 @@ enum Ydnn {
         return try run([command, url.path], in: dir, file: file, line: line)
     }
 
-    /// A fresh temporary directory.
+    /// The metric rows (`hr@10 ...`) of an `evaluate` table in `out`.
+    static func metricLines(_ out: String) -> [String] {
+        out.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hr@") }
+    }
+
+        /// A fresh temporary directory.
     static func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

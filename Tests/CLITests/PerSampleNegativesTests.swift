@@ -24,9 +24,7 @@ final class PerSampleNegativesTests: XCTestCase {
         """
     }
 
-    func metricLines(_ out: String) -> [String] {
-        out.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hr@") }
-    }
+    func metricLines(_ out: String) -> [String] { Ydnn.metricLines(out) }
 
     func testPerSampleTrainsReproducesAndDiffersFromShared() throws {
         let a = try run(recipe("softmax sampled=20 per=sample"))
