@@ -63,6 +63,17 @@ enum Ydnn {
         out.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hr@") }
     }
 
+        /// The metric rows of an `evaluate hr@10 hr@50` table in `out`, checked: two
+    /// rows, and the model above the most-popular baseline at hr@50.
+    static func metricsAboveMostPopular(_ out: String, file: StaticString = #filePath, line: UInt = #line) -> [String] {
+        let lines = metricLines(out)
+        XCTAssertEqual(lines.count, 2, out, file: file, line: line)
+        let hr50 = lines.last.map { $0.split(separator: " ").compactMap { Double($0) } } ?? []
+        XCTAssertEqual(hr50.count, 2, lines.last ?? "", file: file, line: line)
+        if hr50.count == 2 { XCTAssertGreaterThan(hr50[0], hr50[1], "the model should beat most-popular: \(lines[1])", file: file, line: line) }
+        return lines
+    }
+
         /// A fresh temporary directory.
     static func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ydnn-cli-\(UUID().uuidString)")

@@ -3,14 +3,17 @@
 /// `load csv item_features=`). The names are the user tower's: there `genres` is
 /// the bag over the history's items, here it is the item's own, in the same
 /// vocabulary. Continuous item features are not tower inputs.
-extension SampleSet {
-    /// The features an item tower can read, in a fixed order.
+extension ClickLog {
+    /// The features an item tower can read, in a fixed order: every item's
+    /// category and tags, then the declared per-item categorical and list features.
     public var itemFeatureNames: [String] {
-        ["categories", "tags"] + context.declared.inputs.compactMap { input in
-            guard input.scope == .item, case .ids = input.rows else { return nil }
-            return input.name
-        }
+        ["categories", "tags"] + declared.filter { $0.scope == .item && $0.kind != .continuous }.map(\.name)
     }
+}
+
+extension SampleSet {
+    /// The features an item tower can read (`ClickLog.itemFeatureNames`).
+    public var itemFeatureNames: [String] { items.log.itemFeatureNames }
 
     /// Every item id's values of `name` (0 ..< items.count rows; the pad item 0 has
     /// `<unk>`), or nil when items have no such feature.

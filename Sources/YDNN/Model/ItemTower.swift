@@ -180,7 +180,7 @@ public final class ItemTower {
             let values = ItemTower.gather(inputs.rows(enc.spec.feature)!, ids)
             let out = enc.forward(values)
             let d = enc.outputDimension
-            for r in 0..<rows { for j in 0..<d { x[r * width + offset + j] = out[r * d + j] } }
+            Columns.place(out, width: d, into: &x, width: width, at: offset, rows: rows)
             offset += d
         }
         for layer in layers { x = layer.forward(x, rows: rows) }
@@ -194,9 +194,7 @@ public final class ItemTower {
         var offset = 0
         for enc in encoders {
             let d = enc.outputDimension
-            var part = [Float].zeros(rows * d)
-            for r in 0..<rows { for j in 0..<d { part[r * d + j] = g[r * width + offset + j] } }
-            enc.backward(part)
+            enc.backward(Columns.take(g, width: width, at: offset, count: d, rows: rows))
             offset += d
         }
     }

@@ -161,6 +161,13 @@ public final class Model {
         setNoise(weights: counts)
     }
 
+    /// Per item: whether some training label is that item.
+    private func labelledItems(_ labels: [Int32]) -> [Bool] {
+        var labelled = [Bool](repeating: false, count: itemCount)
+        for l in labels { labelled[Int(l)] = true }
+        return labelled
+    }
+
     /// With an item tower, the full softmax trains over the items some training
     /// label reaches, as the sampled losses in effect do (their noise gives a
     /// never-clicked item a floor probability). Over the whole catalogue it would
@@ -168,8 +175,7 @@ public final class Model {
     /// clicked — and bury the cold items the tower is for (cold hr@50 0.00).
     func restrictFullSoftmax(toLabels labels: [Int32]) {
         guard spec.itemTower != nil, spec.output.loss == .fullSoftmax else { return }
-        var labelled = [Bool](repeating: false, count: itemCount)
-        for l in labels { labelled[Int(l)] = true }
+        let labelled = labelledItems(labels)
         fullSoftmaxItems = (0..<Int32(itemCount)).filter { labelled[Int($0)] }
         for n in workers { (n.loss as? SoftmaxLoss)?.candidates = fullSoftmaxItems }
     }
@@ -188,8 +194,7 @@ public final class Model {
         guard lossHistory.isEmpty, let b = parameter(.output, .bias) else { return }
         for i in 0..<itemCount { b.value[i] = Foundation.log(noise[i]) }
         guard spec.itemTower != nil else { return }
-        var labelled = [Bool](repeating: false, count: itemCount)
-        for l in labels { labelled[Int(l)] = true }
+        let labelled = labelledItems(labels)
         let warm = (0..<itemCount).filter { labelled[$0] }
         guard !warm.isEmpty else { return }
         let mean = warm.reduce(Float(0)) { $0 + b.value[$1] } / Float(warm.count)

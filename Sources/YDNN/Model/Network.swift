@@ -102,7 +102,7 @@ final class Network {
             let out = enc.forward(ids)
             let d = enc.outputDimension
             precondition(out.count == rows * d && offset + d <= width)
-            Network.copyColumns(out, width: d, into: &x, width: width, at: offset, rows: rows)
+            Columns.place(out, width: d, into: &x, width: width, at: offset, rows: rows)
             offset += d
         }
         for name in spec.denseInputs {
@@ -112,16 +112,6 @@ final class Network {
         return x
     }
 
-    /// Copies the rows × w matrix `src` into columns [at, at+w) of the rows × width
-    /// matrix `dst`, row by row (the caller checks the sizes).
-    private static func copyColumns(_ src: [Float], width w: Int, into dst: inout [Float], width: Int, at: Int, rows: Int) {
-        guard w > 0, rows > 0 else { return }
-        src.withUnsafeBufferPointer { sp in
-            dst.withUnsafeMutableBufferPointer { dp in
-                for r in 0..<rows { (dp.baseAddress! + r * width + at).update(from: sp.baseAddress! + r * w, count: w) }
-            }
-        }
-    }
 
     /// The encoders' backward from dL/d(concat).
     private func encodersBackward(_ g: [Float]) {
@@ -129,14 +119,8 @@ final class Network {
         var offset = 0
         for enc in encoders {
             let d = enc.outputDimension
-            var part = [Float].zeros(rows * d)
             precondition(g.count == rows * width && offset + d <= width)
-            if d > 0 && rows > 0 { g.withUnsafeBufferPointer { gp in
-                part.withUnsafeMutableBufferPointer { pp in
-                    for r in 0..<rows { (pp.baseAddress! + r * d).update(from: gp.baseAddress! + r * width + offset, count: d) }
-                }
-            } }
-            enc.backward(part)
+            enc.backward(Columns.take(g, width: width, at: offset, count: d, rows: rows))
             offset += d
         }
     }
@@ -232,4 +216,31 @@ final class Network {
     }
 
     func zeroGradients() { for g in gradients { g.zero() } }
+}
+
+/// Column blocks of row-major matrices: the concatenation of encoder outputs
+/// (user tower, item tower) and its gradient's split back into them.
+enum Columns {
+    /// Copies the rows × w matrix `src` into columns [at, at+w) of the rows × width
+    /// matrix `dst`, row by row (the caller checks the sizes).
+    static func place(_ src: [Float], width w: Int, into dst: inout [Float], width: Int, at: Int, rows: Int) {
+        guard w > 0, rows > 0 else { return }
+        src.withUnsafeBufferPointer { sp in
+            dst.withUnsafeMutableBufferPointer { dp in
+                for r in 0..<rows { (dp.baseAddress! + r * width + at).update(from: sp.baseAddress! + r * w, count: w) }
+            }
+        }
+    }
+
+    /// Columns [at, at+count) of the rows × width matrix `src`, as a rows × count matrix.
+    static func take(_ src: [Float], width: Int, at: Int, count: Int, rows: Int) -> [Float] {
+        var part = [Float].zeros(rows * count)
+        guard count > 0, rows > 0 else { return part }
+        src.withUnsafeBufferPointer { sp in
+            part.withUnsafeMutableBufferPointer { pp in
+                for r in 0..<rows { (pp.baseAddress! + r * count).update(from: sp.baseAddress! + r * width + at, count: count) }
+            }
+        }
+        return part
+    }
 }

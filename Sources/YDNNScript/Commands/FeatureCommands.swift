@@ -39,12 +39,8 @@ extension CommandContext {
         throw argument.failure("the data has no feature '\(name)'", help: hint + "features: " + sparse.joined(separator: ", "))
     }
 
-    /// The features an item tower can read off the loaded log: every item's
-    /// category and tags, and the declared per-item categorical and list features.
-    func itemFeatureNames() -> [String]? {
-        guard let log = session.data.log else { return nil }
-        return ["categories", "tags"] + log.declared.filter { $0.scope == .item && $0.kind != .continuous }.map(\.name)
-    }
+    /// The features an item tower can read off the loaded log (nil: nothing loaded).
+    func itemFeatureNames() -> [String]? { session.data.log?.itemFeatureNames }
 
     /// The lines `help embed` and `help continuous` add about the loaded data.
     func featureHelp() -> String? {
