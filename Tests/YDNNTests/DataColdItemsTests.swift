@@ -40,6 +40,7 @@ final class DataColdItemsTests: XCTestCase {
         data.allItems = true
         data.coldItems = cold
         let s = try data.samples()
+        let sTrain = s.train.materialized()
         let vocab = try data.vocabularies()
         for raw in held {
             let id = vocab.items.idOfRaw[Int(raw)]
@@ -47,8 +48,8 @@ final class DataColdItemsTests: XCTestCase {
             XCTAssertEqual(s.itemCounts[Int(id)], 0)
         }
         let heldIDs = Set(held.map { vocab.items.idOfRaw[Int($0)] })
-        XCTAssertFalse(s.train.labels.contains { heldIDs.contains($0) }, "no training label is a held-out item")
-        XCTAssertFalse(s.train.sparse["items"]!.ids.contains { heldIDs.contains($0) }, "no history holds one")
+        XCTAssertFalse(sTrain.labels.contains { heldIDs.contains($0) }, "no training label is a held-out item")
+        XCTAssertFalse(sTrain.sparse["items"]!.ids.contains { heldIDs.contains($0) }, "no history holds one")
         XCTAssertEqual(s.test.labels.filter { heldIDs.contains($0) }.count, lastOnHeld, "each last click on one is a cold target")
     }
 

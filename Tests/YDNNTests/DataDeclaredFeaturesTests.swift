@@ -99,6 +99,7 @@ final class DataDeclaredFeaturesTests: XCTestCase {
         // Event features count the training clicks only: b's held-out `tv` is not among them.
         XCTAssertEqual(vocab.declared.vocabulary("device")?.counts.reduce(0, +), 4)
         let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: ordered(.window(3)))
+        let sTrain = s.train.materialized()
         let names = Set(s.features.map(\.name))
         for n in ["country", "languages", "genres", "device", "age", "age_squared", "age_sqrt", "year", "spend_sqrt"] {
             XCTAssertTrue(names.contains(n), n)
@@ -109,13 +110,13 @@ final class DataDeclaredFeaturesTests: XCTestCase {
         let device = vocab.declared.vocabulary("device")!, genres = vocab.declared.vocabulary("genres")!
         // Training samples of a, in time order: targets y (desk), z (tv).
         XCTAssertEqual(s.train.count, 4)
-        XCTAssertEqual((0..<2).map { device.key(s.train.ids("device", $0)[0]) }, ["desk", "tv"])
+        XCTAssertEqual((0..<2).map { device.key(sTrain.ids("device", $0)[0]) }, ["desk", "tv"])
         // z's history is [pad, y]: the pad's genre is <unk>, y's is Comedy.
-        XCTAssertEqual(s.train.ids("genres", 1).map { genres.key($0) }, ["<unk>", "Comedy"])
+        XCTAssertEqual(sTrain.ids("genres", 1).map { genres.key($0) }, ["<unk>", "Comedy"])
         // Ages over the training clicks: 30 (a) twice, 41 (b) twice, so a's mid-rank quantile is 1/4.
-        XCTAssertEqual(s.train.dense["age"]![0], 0.25, accuracy: 1e-6)
-        XCTAssertEqual(s.train.dense["age_squared"]![0], 0.0625, accuracy: 1e-6)
-        XCTAssertEqual(s.train.dense["age_sqrt"]![0], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(sTrain.dense["age"]![0], 0.25, accuracy: 1e-6)
+        XCTAssertEqual(sTrain.dense["age_squared"]![0], 0.0625, accuracy: 1e-6)
+        XCTAssertEqual(sTrain.dense["age_sqrt"]![0], 0.5, accuracy: 1e-6)
         // The test sample of a is its held-out click x on a phone: the request's context.
         let testA = s.test.users.firstIndex(of: Int32(log.user(key: "a")!))!
         XCTAssertEqual(device.key(s.test.ids("device", testA)[0]), "phone")
@@ -160,7 +161,8 @@ final class DataDeclaredMemoryTests: XCTestCase {
             let split = try Split(log: log, holdout: .last)
             let s = try SampleSet.build(log: log, vocab: Vocabularies(log: log, minCount: 0, split: split), split: split,
                                         options: SampleOptions())
-            let bytes = s.train.sparse.values.reduce(0) { $0 + $1.ids.count * 4 + $1.offsets.count * 4 }
+            let sTrain = s.train.materialized()
+            let bytes = sTrain.sparse.values.reduce(0) { $0 + $1.ids.count * 4 + $1.offsets.count * 4 }
             return (log, bytes)
         }
         let none = try load(wide, declaring: 0), five = try load(wide, declaring: 5), ten = try load(wide, declaring: 10)

@@ -63,10 +63,11 @@ final class DataMovieLensLatestTests: XCTestCase {
         let vocab = Vocabularies(log: log, minCount: 0, split: split)
         let v = vocab.declared.vocabulary(GeneratorOptions.searchStream)!
         let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: ordered(.window(5)))
+        let sTrain = s.train.materialized()
         let keys = { (b: SampleBatch, k: Int) in b.ids(GeneratorOptions.searchStream, k).map { v.key($0) } }
-        let rows = (0..<s.train.count).filter { s.train.users[$0] == Int32(u1) }
+        let rows = (0..<s.train.count).filter { sTrain.users[$0] == Int32(u1) }
         // Targets M1 at 100 (sees pixar at 90) and M2 at 200 (politics at 200 is not before it).
-        XCTAssertEqual(rows.map { keys(s.train, $0) }, [["pixar"], ["pixar"]])
+        XCTAssertEqual(rows.map { keys(sTrain, $0) }, [["pixar"], ["pixar"]])
         // The held-out M3 at 300 sees pixar and politics, not late (400).
         guard let t = s.test.users.firstIndex(of: Int32(u1)) else { return XCTFail("user 1 has no test sample") }
         XCTAssertEqual(keys(s.test, t), ["pixar", "politics"])

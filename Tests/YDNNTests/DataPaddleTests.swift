@@ -40,7 +40,8 @@ final class DataPaddleTests: XCTestCase {
         let log = try load(text)
         let v = Vocabularies(log: log, minCount: 0)
         let s = try SampleSet.build(log: log, vocab: v, split: Split.all(log), options: ordered(.window(2)))
-        let b = s.train
+        let sTrain = s.train.materialized()
+        let b = sTrain
         XCTAssertEqual(b.count, 6)
         XCTAssertEqual(b.labels, [1, 2, 3, 1, 2, 1])
         XCTAssertEqual(b.users, [0, 0, 0, 1, 1, 2])
@@ -62,7 +63,8 @@ final class DataPaddleTests: XCTestCase {
         let v = Vocabularies(log: log, minCount: 0)
         // All counts 1: ids by first appearance A1 B2 C3 D4 E5.
         let s = try SampleSet.build(log: log, vocab: v, split: Split.all(log), options: ordered(.window(3)))
-        let h = (0..<s.train.count).map { s.train.ids("items", $0) }
+        let sTrain = s.train.materialized()
+        let h = (0..<s.train.count).map { sTrain.ids("items", $0) }
         XCTAssertEqual(h, [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]])
     }
 
@@ -77,18 +79,20 @@ final class DataPaddleTests: XCTestCase {
         XCTAssertEqual(v.userID.size, 2, "only U1 has more than 2 clicks")
         XCTAssertEqual(v.tags.size, 3, "t2 (5) and t1 (3) kept")
         let s = try SampleSet.build(log: log, vocab: v, split: Split.all(log), options: ordered(.window(5)))
-        XCTAssertEqual(s.train.labels, [1, 1, 1])
-        XCTAssertEqual((0..<3).map { s.train.ids("items", $0) }, [[0], [0], [0]])
+        let sTrain = s.train.materialized()
+        XCTAssertEqual(sTrain.labels, [1, 1, 1])
+        XCTAssertEqual((0..<3).map { sTrain.ids("items", $0) }, [[0], [0], [0]])
         XCTAssertEqual(s.report.unknownClicks, 3)
-        XCTAssertEqual(s.train.ids("user_id", 1), [0], "U2 is rare")
+        XCTAssertEqual(sTrain.ids("user_id", 1), [0], "U2 is rare")
     }
 
     func testRecentHistoryHasNoPad() throws {
         let log = try load(text)
         let v = Vocabularies(log: log, minCount: 0)
         let s = try SampleSet.build(log: log, vocab: v, split: Split.all(log), options: ordered(.recent(max: 1)))
-        XCTAssertEqual(s.train.labels, [2, 3, 2])
-        XCTAssertEqual((0..<3).map { s.train.ids("items", $0) }, [[1], [2], [1]])
+        let sTrain = s.train.materialized()
+        XCTAssertEqual(sTrain.labels, [2, 3, 2])
+        XCTAssertEqual((0..<3).map { sTrain.ids("items", $0) }, [[1], [2], [1]])
     }
 
     func testHoldoutLastTestSample() throws {
@@ -100,7 +104,8 @@ final class DataPaddleTests: XCTestCase {
         var o = ordered(.window(2))
         o.exampleAge = .days
         let s = try SampleSet.build(log: log, vocab: v, split: split, options: o)
-        XCTAssertEqual(s.train.labels, [1, 2, 1, 1])
+        let sTrain = s.train.materialized()
+        XCTAssertEqual(sTrain.labels, [1, 2, 1, 1])
         XCTAssertEqual(s.test.labels, [3, 2])
         XCTAssertEqual(s.test.users, [0, 1])
         XCTAssertEqual(s.test.ids("items", 0), [1, 2])

@@ -108,12 +108,13 @@ final class DataRealTests: XCTestCase {
         var o = SampleOptions()
         o.history = .window(20)
         let s = try SampleSet.build(log: test, vocab: vocab, split: split, options: o)
+        let sTrain = s.train.materialized()
         XCTAssertEqual(s.train.count, split.trainingClicks - s.report.unknownClicks)
         XCTAssertEqual(s.test.count + s.report.unknownTestTargets, 943)
         for k in 0..<min(s.train.count, 2000) {
-            let h = s.train.ids("items", k)
+            let h = sTrain.ids("items", k)
             XCTAssertTrue((1...20).contains(h.count))
-            XCTAssertEqual(s.train.ids("categories", k).count, h.count)
+            XCTAssertEqual(sTrain.ids("categories", k).count, h.count)
         }
         let stats = DataStats(log: test)
         XCTAssertEqual(stats.clicks, 100_000)

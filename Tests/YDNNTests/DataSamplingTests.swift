@@ -27,14 +27,15 @@ final class DataSamplingTests: XCTestCase {
         o.dampingThreshold = 1e-3
         o.seed = 5
         let s = try SampleSet.build(log: log, vocab: vocab, split: Split.all(log), options: o)
+        let sTrain = s.train.materialized()
         let share = 0.5
         let p = Damping.keepProbability(share: share, threshold: 1e-3)
         let candidates = 20_000.0
-        let kept = Double(s.train.labels.filter { $0 == h }.count)
+        let kept = Double(sTrain.labels.filter { $0 == h }.count)
         let sd = (candidates * p * (1 - p)).squareRoot()
         XCTAssertEqual(kept, candidates * p, accuracy: 4 * sd, "kept \(kept), expected \(candidates * p)")
         // Rare items (share 20000/500/40000 = 1e-3) are kept with probability 1.
-        XCTAssertEqual(s.train.labels.filter { $0 != h }.count, 20_000)
+        XCTAssertEqual(sTrain.labels.filter { $0 != h }.count, 20_000)
         XCTAssertEqual(s.report.droppedByDamping, 20_000 - Int(kept))
     }
 
@@ -50,8 +51,9 @@ final class DataSamplingTests: XCTestCase {
         var o = ordered(.window(5))
         o.capPerUser = 3
         let s = try SampleSet.build(log: log, vocab: vocab, split: Split.all(log), options: o)
+        let sTrain = s.train.materialized()
         var perUser = [Int: Int]()
-        for u in s.train.users { perUser[Int(u), default: 0] += 1 }
+        for u in sTrain.users { perUser[Int(u), default: 0] += 1 }
         XCTAssertEqual(perUser.values.max(), 3)
         XCTAssertGreaterThan(s.report.droppedByCap, 0)
         XCTAssertEqual(s.train.count + s.report.droppedByCap, s.report.candidates)
@@ -62,21 +64,25 @@ final class DataSamplingTests: XCTestCase {
         let vocab = Vocabularies(log: log, minCount: 0)
         let split = try Split(log: log, holdout: .last)
         let base = try SampleSet.build(log: log, vocab: vocab, split: split, options: ordered(.window(5)))
+        let baseTrain = base.train.materialized()
         func key(_ b: SampleBatch, _ k: Int) -> String { "\(b.users[k]) \(b.labels[k]) \(b.ids("items", k))" }
-        let reference = (0..<base.train.count).map { key(base.train, $0) }.sorted()
+        let reference = (0..<base.train.count).map { key(baseTrain, $0) }.sorted()
         for shuffle in [SampleOptions.Shuffle.full, .buffer(100)] {
             var o = ordered(.window(5))
             o.shuffle = shuffle
             o.seed = 42
             let a = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
+            let aTrain = a.train.materialized()
             let b = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
-            XCTAssertEqual(a.train.labels, b.train.labels)
-            XCTAssertEqual(a.train.sparse["tags"], b.train.sparse["tags"])
-            XCTAssertNotEqual(a.train.labels, base.train.labels)
-            XCTAssertEqual((0..<a.train.count).map { key(a.train, $0) }.sorted(), reference)
+            let bTrain = b.train.materialized()
+            XCTAssertEqual(aTrain.labels, bTrain.labels)
+            XCTAssertEqual(aTrain.sparse["tags"], bTrain.sparse["tags"])
+            XCTAssertNotEqual(aTrain.labels, baseTrain.labels)
+            XCTAssertEqual((0..<a.train.count).map { key(aTrain, $0) }.sorted(), reference)
             o.seed = 43
             let c = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
-            XCTAssertNotEqual(a.train.labels, c.train.labels)
+            let cTrain = c.train.materialized()
+            XCTAssertNotEqual(aTrain.labels, cTrain.labels)
         }
     }
 
@@ -87,13 +93,14 @@ final class DataSamplingTests: XCTestCase {
         var o = ordered(.window(5))
         o.exampleAge = .hours
         let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
-        let age = s.train.dense["example_age"]!
+        let sTrain = s.train.materialized()
+        let age = sTrain.dense["example_age"]!
         XCTAssertEqual(age.count, s.train.count)
         XCTAssertEqual(age.max(), 1)
         XCTAssertEqual(age.min(), 0)
         XCTAssertTrue(s.test.dense["example_age"]!.allSatisfy { $0 == 0 })
         // Within a user, later clicks are younger.
-        for k in 1..<s.train.count where s.train.users[k] == s.train.users[k - 1] {
+        for k in 1..<s.train.count where sTrain.users[k] == sTrain.users[k - 1] {
             XCTAssertLessThanOrEqual(age[k], age[k - 1])
         }
         XCTAssertEqual(s.feature("example_age")?.kind, .dense)

@@ -30,6 +30,7 @@ final class DataSplitTests: XCTestCase {
         o.history = history
         o.seed = 11
         let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
+        let sTrain = s.train.materialized()
         let times = clickTimes(log)
         func time(_ u: Int32, _ item: Int32) -> Int64 {
             let raw = vocab.items.rawIDs[Int(item)]
@@ -42,15 +43,15 @@ final class DataSplitTests: XCTestCase {
         }
         var checked = 0
         for k in 0..<s.train.count {
-            let u = s.train.users[k]
-            let label = s.train.labels[k]
+            let u = sTrain.users[k]
+            let label = sTrain.labels[k]
             let tLabel = time(u, label)
             if case .time(let cutoff) = holdout { XCTAssertLessThan(tLabel, cutoff) }
             // Ties at the held-out time go by item order, so compare (time, item) pairs.
             XCTAssertTrue(tLabel < limit[Int(u)] || (tLabel == limit[Int(u)] && split.testIndex[Int(u)] >= 0 &&
                           log.clickItems[log.userClickStart[Int(u)] + Int(split.testIndex[Int(u)])] != vocab.items.rawIDs[Int(label)]),
                           "training label from the future")
-            for h in s.train.ids("items", k) where h != 0 {
+            for h in sTrain.ids("items", k) where h != 0 {
                 XCTAssertLessThanOrEqual(time(u, h), tLabel, "history item after its target")
                 XCTAssertNotEqual(h, label)
             }
@@ -95,12 +96,13 @@ final class DataSplitTests: XCTestCase {
         let none = Split.all(log)
         let last = try Split(log: log, holdout: .last)
         let s = try SampleSet.build(log: log, vocab: vocab, split: none, options: SampleOptions())
+        let sTrain = s.train.materialized()
         var leaked = 0
         for k in 0..<s.train.count {
-            let u = Int(s.train.users[k])
+            let u = Int(sTrain.users[k])
             guard last.testIndex[u] >= 0 else { continue }
             let testItem = log.clickItems[log.userClickStart[u] + Int(last.testIndex[u])]
-            if vocab.items.rawIDs[Int(s.train.labels[k])] == testItem { leaked += 1 }
+            if vocab.items.rawIDs[Int(sTrain.labels[k])] == testItem { leaked += 1 }
         }
         XCTAssertGreaterThan(leaked, 0)
     }

@@ -23,25 +23,26 @@ final class DataTokenStreamTests: XCTestCase {
         XCTAssertFalse(v.contains("after"))
         XCTAssertTrue(v.contains("funny"), "tokens are trimmed and lower-cased")
         let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: ordered(.window(5)))
+        let sTrain = s.train.materialized()
         XCTAssertEqual(s.feature("tag_history")?.kind, .multi)
         let keys = { (b: SampleBatch, k: Int) in b.ids("tag_history", k).map { v.key($0) } }
         // a's training targets x@10, y@20, z@30; b's x@5.
         let a = Int32(log.user(key: "a")!)
-        let rows = (0..<s.train.count).filter { s.train.users[$0] == a }
-        XCTAssertEqual(rows.map { keys(s.train, $0) }, [["early"], ["early", "funny"], ["early", "funny", "same"]])
-        let b = (0..<s.train.count).first { s.train.users[$0] != a }!
-        XCTAssertEqual(keys(s.train, b), ["<unk>"], "no token before b's first click")
+        let rows = (0..<s.train.count).filter { sTrain.users[$0] == a }
+        XCTAssertEqual(rows.map { keys(sTrain, $0) }, [["early"], ["early", "funny"], ["early", "funny", "same"]])
+        let b = (0..<s.train.count).first { sTrain.users[$0] != a }!
+        XCTAssertEqual(keys(sTrain, b), ["<unk>"], "no token before b's first click")
         // Every training token is strictly older than the sample's target click.
         let stream = log.tokenStreams[0]
         for k in 0..<s.train.count {
-            let u = Int(s.train.users[k])
+            let u = Int(sTrain.users[k])
             // Each user clicks an item once here, so the label names the target click.
-            guard let target = log.clicks(ofUser: u).first(where: { vocab.items.idOfRaw[Int(log.clickItems[$0])] == s.train.labels[k] }) else {
-                XCTFail("sample \(k) of user \(u): label \(s.train.labels[k]) not among the user's clicks"); continue
+            guard let target = log.clicks(ofUser: u).first(where: { vocab.items.idOfRaw[Int(log.clickItems[$0])] == sTrain.labels[k] }) else {
+                XCTFail("sample \(k) of user \(u): label \(sTrain.labels[k]) not among the user's clicks"); continue
             }
             let targetTime = log.time(ofClick: target)
             let visible = stream.tokens(ofUser: u).filter { stream.times[$0] < targetTime }.map { v.key(v.idOfRaw[Int(stream.ids[$0])]) }
-            XCTAssertEqual(keys(s.train, k), visible.isEmpty ? ["<unk>"] : visible)
+            XCTAssertEqual(keys(sTrain, k), visible.isEmpty ? ["<unk>"] : visible)
         }
         // The test sample of a (held-out click at 40) sees `late` (35) but not `future` (100).
         let t = s.test.users.firstIndex(of: a)!

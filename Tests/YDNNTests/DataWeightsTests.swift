@@ -63,21 +63,22 @@ final class DataWeightsTests: XCTestCase {
             var o = SampleOptions()
             o.history = history
             let s = try SampleSet.build(log: log, vocab: vocab, split: split, options: o)
+            let sTrain = s.train.materialized()
             XCTAssertTrue(s.hasWeights)
-            checkWeights(s.train, s, ratings)
+            checkWeights(sTrain, s, ratings)
             checkWeights(s.test, s, ratings)
             let serving = try s.servingBatch()
             checkWeights(serving, s, ratings)
             // Other columns are never weighted.
-            XCTAssertNil(s.train.sparse["categories"]!.weights)
-            XCTAssertNil(s.train.sparse["user_id"]!.weights)
+            XCTAssertNil(sTrain.sparse["categories"]!.weights)
+            XCTAssertNil(sTrain.sparse["user_id"]!.weights)
             // A mini-batch keeps each row's weights.
             let idx = [17, 3, 17, 0, s.train.count - 1]
-            let mb = s.train.gather(idx)
+            let mb = sTrain.gather(idx)
             checkWeights(mb, s, ratings)
             for (j, i) in idx.enumerated() {
                 XCTAssertEqual(Array(mb.sparse["items"]!.weights![Int(mb.sparse["items"]!.offsets[j]) ..< Int(mb.sparse["items"]!.offsets[j + 1])]),
-                               Array(s.train.sparse["items"]!.weights![Int(s.train.sparse["items"]!.offsets[i]) ..< Int(s.train.sparse["items"]!.offsets[i + 1])]))
+                               Array(sTrain.sparse["items"]!.weights![Int(sTrain.sparse["items"]!.offsets[i]) ..< Int(sTrain.sparse["items"]!.offsets[i + 1])]))
             }
             // A query has no ratings: its clicks weigh 1, like the best rating.
             let q = try s.query(historyKeys: ["M50", "M100", "M181"]).sample
@@ -98,8 +99,9 @@ final class DataWeightsTests: XCTestCase {
         data.setLog(log)
         data.sampleOptions.history = .window(5)
         let s = try data.samples()
+        let sTrain = s.train.materialized()
         XCTAssertFalse(s.hasWeights)
-        XCTAssertNil(s.train.sparse["items"]!.weights)
+        XCTAssertNil(sTrain.sparse["items"]!.weights)
         XCTAssertNil(s.test.sparse["items"]!.weights)
         XCTAssertNil(try s.servingBatch(users: [0, 1]).sparse["items"]!.weights)
         XCTAssertNil(try s.query(historyKeys: ["M50"]).sample.sparse["items"]!.weights)
@@ -137,6 +139,7 @@ final class DataWeightsTests: XCTestCase {
         let split = try Split(log: log, holdout: .last)
         let s = try SampleSet.build(log: log, vocab: Vocabularies(log: log, minCount: 0, split: split), split: split,
                                     options: ordered(.recent(max: 5)))
+        let sTrain = s.train.materialized()
         func weightsByUser(_ batch: SampleBatch) -> [String: [Float]] {
             var out: [String: [Float]] = [:]
             let col = batch.sparse["items"]!
@@ -148,7 +151,7 @@ final class DataWeightsTests: XCTestCase {
         // Training histories (targets from the second click on), rows back to back:
         // b: [i2] then [i2, i1]; a: [i1]. Weights are stars / 10.
         XCTAssertEqual(s.train.count, 3)
-        XCTAssertEqual(weightsByUser(s.train), ["b": [0.7, 0.7, 1.0], "a": [0.4]])
+        XCTAssertEqual(weightsByUser(sTrain), ["b": [0.7, 0.7, 1.0], "a": [0.4]])
         // Test histories: b = [i2, i1, i3] (7, 10, -2 → 0), a = [i1, i3] (4, 1).
         XCTAssertEqual(s.test.count, 2)
         XCTAssertEqual(weightsByUser(s.test), ["b": [0.7, 1.0, 0], "a": [0.4, 0.1]])
@@ -207,10 +210,11 @@ final class DataWeightsTests: XCTestCase {
         ml.setLog(try ClickLog.loadMovieLens(path: SharedData.ml100k))
         ml.sampleOptions.history = .recent(max: 50)
         let s = try ml.samples()
+        let sTrain = s.train.materialized()
         let model = try Model(spec: spec, features: s.features, itemCount: s.items.count, seed: 1)
         var opts = TrainOptions(epochs: 1, batchSize: 256, threads: 1)
         opts.noiseWeights = s.negativeWeights(.frequency(power: 1))
-        let report = try Trainer(opts).train(model, on: s.train.gather(0..<2048))
+        let report = try Trainer(opts).train(model, on: sTrain.gather(0..<2048))
         XCTAssertEqual(report.outcome, .completed)
         let test = s.test.gather(0..<50)
         let weighted = try model.userVectors(for: test)
@@ -223,10 +227,11 @@ final class DataWeightsTests: XCTestCase {
         pd.setLog(try ClickLog.loadPaddle(path: SharedData.paddleTest))
         pd.sampleOptions.history = .recent(max: 50)
         let ps = try pd.samples()
+        let psTrain = ps.train.materialized()
         let pm = try Model(spec: spec, features: ps.features, itemCount: ps.items.count, seed: 1)
         var popts = opts
         popts.noiseWeights = ps.negativeWeights(.frequency(power: 1))
-        XCTAssertThrowsError(try Trainer(popts).train(pm, on: ps.train)) { error in
+        XCTAssertThrowsError(try Trainer(popts).train(pm, on: psTrain)) { error in
             XCTAssertTrue("\(error)".contains("the data has no ratings"), "\(error)")
         }
     }

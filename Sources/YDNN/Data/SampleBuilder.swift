@@ -67,9 +67,12 @@ public struct SampleReport: Sendable, CustomStringConvertible {
 
 /// Everything the model and evaluation need from the data side.
 public struct SampleSet: Sendable {
-    public var train: SampleBatch
+    /// Streamed: cut batch by batch from `context` (memory grows with the clicks
+    /// only by 20 bytes a sample).
+    public var train: TrainingSamples
     /// One sample per tested user at the held-out click, history = the user's
-    /// allowed training clicks, `example_age` 0.
+    /// allowed training clicks, `example_age` 0. Materialised: it grows with the
+    /// users, not the clicks.
     public var test: SampleBatch
     public var features: [FeatureInfo]
     public var items: ItemCatalog
@@ -102,8 +105,9 @@ public struct SampleSet: Sendable {
             context.spec(user: Int(u), pos: context.knownStart[Int(u) + 1] - context.knownStart[Int(u)],
                          label: 0, age: 0, options.history)
         }
-        return try context.materialize(specs: specs, ageScale: options.exampleAge == nil ? nil : 0, history: options.history,
-                                       withContext: false)
+        try SampleContext.checkTagTotal(specs)
+        return context.materialize(specs: specs, ageScale: options.exampleAge == nil ? nil : 0, history: options.history,
+                                   withContext: false)
     }
 
     /// Serving samples for every user of the log, in user-index order.
@@ -144,10 +148,11 @@ extension SampleSet {
         var report = SampleReport()
         var tPhase = t0
         // Rough shares of the work done at the end of each phase, for a progress bar
-        // only (the candidate loop and the materialisation take most of the time).
+        // only (the candidate loop and the shuffle take most of the time; training
+        // samples are cut batch by batch later, `TrainingSamples`).
         let doneAfter: [String: (Double, String)] = [
-            "context": (0.05, "choosing samples"), "candidates": (0.40, "shuffling"), "shuffle": (0.45, "materialising"),
-            "train": (0.90, "test samples"), "test": (0.97, "seen items"), "seen": (1, "done"),
+            "context": (0.10, "choosing samples"), "candidates": (0.75, "shuffling"), "shuffle": (0.90, "checking"),
+            "train": (0.91, "test samples"), "test": (0.97, "seen items"), "seen": (1, "done"),
         ]
         func phase(_ name: String) throws {
             let now = MonotonicClock.now()
@@ -234,7 +239,7 @@ extension SampleSet {
 
         // 3. Materialise. Ages are divided by the largest so they lie in [0, 1].
         let ageScale: Float? = options.exampleAge == nil ? nil : (largestAge > 0 ? 1 / Float(largestAge) : 0)
-        let train = try ctx.materialize(specs: specs, ageScale: ageScale, history: options.history)
+        let train = try TrainingSamples(specs: specs, context: ctx, ageScale: ageScale, history: options.history)
         try phase("train")
         if train.count == 0 {
             throw DataError.unusable("no training samples: \(report.candidates) candidates, \(report.droppedByDamping) damped, \(report.unknownClicks) clicks on items outside the vocabulary")
@@ -249,7 +254,8 @@ extension SampleSet {
             if label == 0 { report.unknownTestTargets += 1; continue }
             testSpecs.append(ctx.spec(user: u, pos: ctx.knownStart[u + 1] - ctx.knownStart[u], label: label, age: 0, options.history))
         }
-        let test = try ctx.materialize(specs: testSpecs, ageScale: ageScale, history: options.history)
+        try SampleContext.checkTagTotal(testSpecs)
+        let test = ctx.materialize(specs: testSpecs, ageScale: ageScale, history: options.history)
         try phase("test")
         let seen = ctx.seenItems()
         try phase("seen")

@@ -173,10 +173,19 @@ struct SampleContext {
                     tagCount: Int32(tagPrefix[hi] - tagPrefix[lo] + (pad ? 1 : 0)), age: age)
     }
 
+    /// A batch's tag ids are addressed by Int32 offsets: throws when `specs`
+    /// together hold more, which also rules it out for every subset of them.
+    static func checkTagTotal(_ specs: [Spec]) throws {
+        if specs.reduce(0, { $0 + Int($1.tagCount) }) > Int(Int32.max) {
+            throw DataError.unusable("the samples hold more than 2^31 tag ids; use a smaller window or history")
+        }
+    }
+
+    /// The samples `specs` describe, in that order (`checkTagTotal` first).
     /// `withContext`: the samples are of clicks (training targets, held-out test
     /// clicks), whose event features they carry; serving samples have none.
     func materialize(specs: [Spec], ageScale: Float?, history: SampleOptions.History,
-                     withContext: Bool = true) throws -> SampleBatch {
+                     withContext: Bool = true) -> SampleBatch {
         let n = specs.count
         var itemOff = [Int32](repeating: 0, count: n + 1)
         var tagOff = [Int32](repeating: 0, count: n + 1)
@@ -185,12 +194,12 @@ struct SampleContext {
             let (lo, hi, pad) = historyRange(specs[k].user, specs[k].pos, history)
             ni += hi - lo + (pad ? 1 : 0)
             nt += Int(specs[k].tagCount)
-            guard nt <= Int(Int32.max) else {
-                throw DataError.unusable("the samples hold more than 2^31 tag ids; use a smaller window or history")
-            }
-            itemOff[k + 1] = Int32(ni); tagOff[k + 1] = Int32(nt)
+            itemOff[k + 1] = Int32(ni); tagOff[k + 1] = Int32(truncatingIfNeeded: nt)
         }
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 4096 + 1))
+        precondition(nt <= Int(Int32.max), "materialize: more than 2^31 tag ids (checkTagTotal was skipped)")
+        // A trainer's shard (64-256 samples) stays on its own thread: fanning out
+        // only pays from a few thousand samples up.
+        let chunks = n < 4096 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 4096 + 1))
         // Weights of the `items` column, aligned with its ids (the pad weighs 1).
         var weights: [Float]? = nil
         if knownWeights != nil {

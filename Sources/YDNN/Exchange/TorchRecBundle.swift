@@ -120,7 +120,7 @@ public enum TorchRecBundle {
     /// ("train", "test", "serving"); only the columns the spec reads are written. With
     /// `initWeights` (a model of the same spec), its weights go to init/ and the run starts from them.
     public static func write(to dir: String, network: Network, training: Training, vocabularies: [String: [String]],
-                             splits: [(name: String, batch: SampleBatch)], shardSize: Int, initWeights: Model? = nil,
+                             splits: [(name: String, batch: any SampleSource)], shardSize: Int, initWeights: Model? = nil,
                              token: CancellationToken = .process) throws -> Written {
         precondition(shardSize > 0 && network.noise.count == network.itemCount)
         let spec = network.spec
@@ -135,17 +135,16 @@ public enum TorchRecBundle {
         var shardCount = 0
         for (name, batch) in splits {
             var shards: [Manifest.Shard] = []
-            var lo = 0
-            repeat {  // an empty split still gets one (empty) shard
+            var weighted: [String: Bool] = [:]
+            try batch.forEachChunk(of: shardSize) { shard in  // an empty split still gets one (empty) shard
                 try token.check()
-                let hi = min(lo + shardSize, batch.count)
                 let rel = "data/\(name)/" + String(format: "%05d", shards.count)
-                try writeShard(batch.gather(lo..<hi), columns: sparseColumns, dense: spec.denseInputs, to: dir + "/" + rel)
-                shards.append(.init(dir: rel, samples: hi - lo))
-                lo = hi
-            } while lo < batch.count
+                try writeShard(shard, columns: sparseColumns, dense: spec.denseInputs, to: dir + "/" + rel)
+                shards.append(.init(dir: rel, samples: shard.count))
+                // Every shard of a split has the same columns, an empty one too.
+                if weighted.isEmpty { weighted = Dictionary(uniqueKeysWithValues: sparseColumns.map { ($0, shard.sparse[$0]?.weights != nil) }) }
+            }
             shardCount += shards.count
-            let weighted = Dictionary(uniqueKeysWithValues: sparseColumns.map { ($0, batch.sparse[$0]?.weights != nil) })
             manifestSplits[name] = .init(samples: batch.count, shards: shards, sparse: weighted, dense: spec.denseInputs)
         }
         if let initWeights { try writeWeights(initWeights, to: dir + "/init") }

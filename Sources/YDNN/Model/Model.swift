@@ -220,6 +220,20 @@ public final class Model {
     /// and every id is inside its vocabulary. Run once before training or scoring.
     public func validate(_ batch: SampleBatch) throws { try validate(batch, labels: true) }
 
+    /// The same for any sample source (streamed training samples): in chunks, so the
+    /// whole set is never in memory at once (at 20M clicks this pass costs seconds;
+    /// an epoch, minutes).
+    public func validate(_ samples: some SampleSource) throws {
+        try samples.forEachChunk(of: 65_536) { try validate($0, labels: true) }
+    }
+
+    /// The columns a batch of these samples has and the weights they carry, from a
+    /// few samples only: for errors such as weighted=on without ratings before work
+    /// starts (`validate` still checks every id).
+    public func validateColumns(_ samples: some SampleSource) throws {
+        try validate(samples.gather(0..<min(samples.count, 64)), labels: true)
+    }
+
     func validate(_ batch: SampleBatch, labels: Bool) throws {
         if labels {
             if batch.labels.count != batch.count { throw ModelError.invalidSpec("the batch has \(batch.labels.count) labels for \(batch.count) samples") }

@@ -89,7 +89,7 @@ public final class Trainer {
     /// trainer finishes that batch, keeps the weights and returns outcome
     /// `.interrupted` (it does not throw `Cancelled`, and it leaves the token
     /// cancelled for its caller to see).
-    public func train(_ model: Model, on samples: SampleBatch, validation: SampleBatch? = nil,
+    public func train(_ model: Model, on samples: some SampleSource, validation: SampleBatch? = nil,
                       token: CancellationToken = .process,
                       progress: ((TrainProgress) -> Void)? = nil) throws -> TrainReport {
         guard samples.count > 0 else { throw ModelError.invalidSpec("there are no training samples") }

@@ -197,8 +197,8 @@ struct TrainCommand: ScriptCommand {
         options.noiseWeights = samples.negativeWeights(context.session.data.negatives)
         context.session.lastTraining = TorchRecBundle.Training(epochs: epochs, batch: batch, optimizer: options.optimizer)
         // Data that does not fit the network (e.g. weighted=on without ratings) fails
-        // here, before the epoch table's header is printed.
-        try model.validate(samples.train)
+        // here, before the epoch table's header is printed (the trainer checks every id).
+        try model.validateColumns(samples.train)
         var bar = ProgressBar(context.interpreter)
         // Rows are printed as epochs finish, so the widths are fixed up front.
         let widths = [5, 8, 9, 6]

@@ -107,7 +107,7 @@ func dataBenchmark(_ args: [String]) throws {
         o.seed = 1
         configure(&o)
         let (s, secs) = try timed { try SampleSet.build(log: clickLog, vocab: vocab, split: split, options: o) }
-        let ids = s.train.sparse.values.reduce(0) { $0 + $1.ids.count }
+        let ids = s.train.materialized().sparse.values.reduce(0) { $0 + $1.ids.count }
         let phases = s.report.phases.map { String(format: "%@ %.2f", $0.name, $0.seconds) }.joined(separator: ", ")
         rows.append(("samples: \(name)", String(format: "%.2f s wall, %@ (%d train, %d test, %.0fM ids; phases %@)", secs, cpu(), s.train.count, s.test.count, Double(ids) / 1e6, phases)))
     }
