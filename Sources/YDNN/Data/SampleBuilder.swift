@@ -237,7 +237,8 @@ extension SampleSet {
         }
         try phase("shuffle")
 
-        // 3. Materialise. Ages are divided by the largest so they lie in [0, 1].
+        // 3. Keep the descriptions: the trainer cuts its batches from them
+        // (TrainingSamples). Ages are divided by the largest so they lie in [0, 1].
         let ageScale: Float? = options.exampleAge == nil ? nil : (largestAge > 0 ? 1 / Float(largestAge) : 0)
         let train = try TrainingSamples(specs: specs, context: ctx, ageScale: ageScale, history: options.history)
         try phase("train")
