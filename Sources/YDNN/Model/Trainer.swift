@@ -101,16 +101,17 @@ public final class Trainer {
         }
         try model.validate(samples)
         if let validation, validation.count > 0 { try model.validate(validation) }
+        let labels = samples.labels  // computed for streamed samples: once, not per use
         if let w = options.noiseWeights {
             guard w.count == model.itemCount, w.allSatisfy({ $0 >= 0 && $0.isFinite }), w.contains(where: { $0 > 0 }) else {
                 throw ModelError.invalidSpec("noise weights need one finite, non-negative weight per item (\(model.itemCount)), not all zero")
             }
             model.setNoise(weights: w)
         } else {
-            model.setNoise(fromLabels: samples.labels)
+            model.setNoise(fromLabels: labels)
         }
-        model.initializeOutputBias(labels: samples.labels)
-        model.restrictFullSoftmax(toLabels: samples.labels)
+        model.initializeOutputBias(labels: labels)
+        model.restrictFullSoftmax(toLabels: labels)
         let sampler = NegativeSampler(weights: model.noise.map(Double.init))
         let optimizer = model.optimizer(for: options.optimizer)
         let threads = min(options.threads, options.batchSize)
