@@ -18,7 +18,7 @@ let release: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
 ]
 let kernels: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell", "-Xcc", "-fno-math-errno"], .when(configuration: .release)),
 ]
 
 let package = Package(

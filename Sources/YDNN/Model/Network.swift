@@ -140,13 +140,19 @@ final class Network {
     private(set) var pendingSums: [Double]?
     /// The summed loss of the shard, once the forward pass is through.
     private(set) var stepLoss: Double = 0
+    /// Whether, at the end of the step, every gradient entry times `headroom` is
+    /// finite, so that the sum over `headroom` shards is (`Gradient.isFinite(headroom:)`).
+    /// Checked by each worker on its own shard, concurrently, at the end of its step.
+    private(set) var gradientsFinite = true
+    private var headroom: Float = 1
 
     /// Starts a training step on one shard; gradients are scaled by `scale` (1/batch).
     /// Runs until a batch norm needs the whole batch's sums (`pendingSums`) or to the end.
     /// `batchNumber` (the training run's batch count) draws the item tower's id
     /// dropout for this step; nil drops nothing.
-    func begin(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil) {
-        labels = batch.labels; self.negatives = negatives; self.scale = scale
+    /// `shards`: how many workers' gradients will be summed (for `gradientsFinite`).
+    func begin(_ batch: SampleBatch, negatives: [Int32], scale: Float, batchNumber: UInt64? = nil, shards: Int = 1) {
+        labels = batch.labels; self.negatives = negatives; self.scale = scale; headroom = Float(shards)
         itemTower?.dropoutSalt = batchNumber
         carry = encode(batch)
         layer = 0; stage = .forward
@@ -186,16 +192,17 @@ final class Network {
         }
         encodersBackward(carry)
         carry = []
+        gradientsFinite = gradients.allSatisfy { $0.isFinite(headroom: headroom) }
         stage = .done
         itemTower?.dropoutSalt = nil
     }
 
     /// One training step over `shards` workers, shard `w` started by `begin(w)`
     /// (which calls `workers[w].begin`); each stage runs on every worker at once
-    /// (`runWorkers`, inline for one). Between stages the workers' sums are added in
+    /// (on `team`, inline for one). Between stages the workers' sums are added in
     /// worker order, and the forward moments move the running statistics once per batch.
-    static func trainStep(_ workers: [Network], shards: Int, begin: (Int) -> Void) {
-        runWorkers(shards, begin)
+    static func trainStep(_ workers: [Network], shards: Int, team: WorkerTeam = .alone, begin: (Int) -> Void) {
+        team.run(shards, begin)
         while workers[0].pendingSums != nil {
             var totals = workers[0].pendingSums!
             for w in 1..<shards {
@@ -203,7 +210,7 @@ final class Network {
                 for j in totals.indices { totals[j] += s[j] }
             }
             if workers[0].stage == .forward { workers[0].dense[workers[0].layer].norm!.updateRunningStatistics(totals) }
-            runWorkers(shards) { w in workers[w].resume(totals) }
+            team.run(shards) { w in workers[w].resume(totals) }
         }
     }
 

@@ -116,6 +116,10 @@ public final class Trainer {
         let optimizer = model.optimizer(for: options.optimizer)
         let threads = min(options.threads, options.batchSize)
         let workers = (0..<threads).map { model.worker($0) }
+        let team = WorkerTeam(size: threads, flushDenormals: true)
+        defer { team.shutdown() }
+        let floatState = Denormals.flushToZero()
+        defer { Denormals.restore(floatState) }
         let savedBLAS = BLAS.threads
         BLAS.threads = options.blasThreads
         defer { BLAS.threads = savedBLAS }
@@ -149,38 +153,27 @@ public final class Trainer {
                 // its own part, so that loss always runs as one worker.
                 let shards = threads == 1 || out.loss == .inBatch ? 1 : min(threads, rows)
                 // Batch norms stop every worker for the whole batch's sums (Network.trainStep).
-                Network.trainStep(workers, shards: shards) { w in
+                Network.trainStep(workers, shards: shards, team: team) { w in
                     let a = lo + rows * w / shards, z = lo + rows * (w + 1) / shards
                     let shard = samples.gather(order[a..<z])
                     let negs = perRow > 0 ? Array(negatives[(a - lo) * perRow ..< (z - lo) * perRow]) : negatives
                     workers[w].zeroGradients()
-                    workers[w].begin(shard, negatives: negs, scale: scale, batchNumber: batchNumber)
+                    workers[w].begin(shard, negatives: negs, scale: scale, batchNumber: batchNumber, shards: shards)
                 }
                 let batchLoss = workers[0..<shards].reduce(0) { $0 + $1.stepLoss } / Double(rows)
                 if !batchLoss.isFinite {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
                     break training
                 }
-                // Sum the workers' gradients into worker 0's, always in worker order,
-                // parameters split across threads (each parameter's sum is independent).
-                let grads = workers[0].gradients
-                let groups = Optimizer.balance(grads.map(\.workSize), into: shards)
-                let finite = UnsafeMutableBufferPointer<Bool>.allocate(capacity: grads.count)
-                defer { finite.deallocate() }
-                let reduce: (Int) -> Void = { k in
-                    for i in groups[k] {
-                        for w in 1..<shards { grads[i].accumulate(workers[w].gradients[i]) }
-                        finite[i] = grads[i].isFinite
-                    }
-                }
-                runWorkers(groups.count, reduce)
                 // A finite loss can still come with an overflowing gradient; applying it
-                // would poison the weights, so it stops training the same way.
-                if !finite.allSatisfy({ $0 }) {
+                // would poison the weights, so it stops training the same way. Each worker
+                // checked its own shard with headroom for the sum (Network.gradientsFinite).
+                if !workers[0..<shards].allSatisfy(\.gradientsFinite) {
                     report.outcome = .nonFinite(lastGoodLoss: lastGood)
                     break training
                 }
-                optimizer.apply(grads, threads: shards)
+                // Sums the workers' gradients, always in worker order, and applies them.
+                optimizer.apply(shards: workers[0..<shards].map(\.gradients), team: team)
                 lastGood = batchLoss
                 report.batchLosses.append(batchLoss)
                 model.lossHistory.append(batchLoss)
