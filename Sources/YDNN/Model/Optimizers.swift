@@ -128,12 +128,10 @@ public final class Optimizer {
         }
     }
 
-    /// Pieces of work and which member does which, kept while the parameters and the
-    /// team stay the same: then every step a member updates the same blocks and finds
-    /// their moments still in its core's cache from the step before. (Re-balanced
-    /// every step, the dense blocks moved between members with the sparse tables'
-    /// touched sizes, and the update ran at L3 speed, ~3 ns an element.) The sizes of
-    /// the first step balance the plan; the result never depends on it.
+    /// Pieces of work and which member does which, kept while the parameters, the
+    /// shards and the team stay the same: every step a member then updates the same
+    /// blocks (whose moments it touched last), and the plan is not rebuilt per step.
+    /// The sizes of the first step balance it; the result never depends on it.
     private typealias Piece = (parameter: Int, slot: Int, range: Range<Int>)
     private var cachedPlan: (key: [ObjectIdentifier], shards: Int, members: Int, pieces: [Piece], groups: [[Int]])?
 

@@ -10,7 +10,7 @@ public struct TrainOptions: Sendable {
     /// forward/backward concurrently; their gradients are then summed in worker
     /// order, so the same seed and thread count always give identical weights.
     /// The default is a fixed 2, not the machine's core count, so a recipe prints the
-    /// same numbers everywhere (on 2 idle cores: 1.5× the samples/s of 1 worker).
+    /// same numbers everywhere (on 2 cores: 1.6-1.7× the samples/s of 1 worker, ydnn-bench model).
     public var threads: Int = 2
     /// OpenBLAS threads per worker while training (1 keeps one owner of the cores).
     public var blasThreads: Int = 1
