@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// A fixed team of threads for many short parallel regions in a row: a training
-/// step runs three or more (the shards' forward and backward, the gradient sum,
-/// the optimizer), about 2 ms apart on the Paddle recipe.
+/// step runs two or more (the shards' forward and backward, one more per batch-norm
+/// barrier, and the optimizer's summed update), about 2 ms apart on the Paddle recipe.
 ///
 /// Why not `DispatchQueue.concurrentPerform` (`runWorkers`): every region woke a
 /// Dispatch worker through the kernel and waited for the last one to finish. On 2
@@ -11,7 +11,7 @@ import Synchronization
 /// the scheduler (`_raw_spin_unlock_irqrestore`, `finish_task_switch`) and ~15% of
 /// the cores idle. A team member instead spins on a generation counter between
 /// regions, so a region starts within a cache-line transfer; after `spinLimit`
-/// idle checks (a few milliseconds) it sleeps on a condition, so a team that is
+/// idle checks (about a millisecond) it sleeps on a condition, so a team that is
 /// not used costs nothing. The caller is member 0 and works too.
 ///
 /// One team per training run (`Trainer.train` makes it and shuts it down); `run`
